@@ -1,0 +1,1 @@
+"""The quantize command line (installed as quantize.cli)."""

@@ -1,0 +1,28 @@
+"""The compiled Pythran kernels, imported in one place.
+
+The *_pythran.py files beside this one are the kernels' source. Installed, the
+package carries the compiled extension modules, which Python imports ahead of a
+.py file of the same name. Running from a source tree that was never built would
+silently import the slow pure-Python files instead; refuse that loudly.
+"""
+import importlib
+import importlib.machinery
+
+_KERNEL_MODULES = ("_lloyd_pythran", "_seeding_pythran", "_minibatch_pythran")
+
+
+def _import_compiled(name):
+    module = importlib.import_module(f"quantize.{name}")
+    path = getattr(module, "__file__", "") or ""
+    if not path.endswith(tuple(importlib.machinery.EXTENSION_SUFFIXES)):
+        raise ImportError(
+            f"quantize.{name} was imported from {path!r}, the uncompiled kernel source. "
+            "Install the package (pip install .) and run it from outside the source "
+            "tree, or use an editable build: pip install --no-build-isolation -e ."
+        )
+    return module
+
+
+lloyd = _import_compiled("_lloyd_pythran")
+seeding = _import_compiled("_seeding_pythran")
+minibatch = _import_compiled("_minibatch_pythran")

@@ -1,0 +1,149 @@
+"""Pythran kernels for Lloyd's k-means: nearest-center search and one Lloyd step.
+
+Plain Python on purpose: the build compiles this file with Pythran (OpenMP), and
+the tests import it uncompiled to compare both on tiny inputs. Kernels trust their
+inputs; the public functions in ``quantize.lloyd`` validate them.
+
+Every kernel works on fixed chunks of ``chunk_rows`` rows. Each chunk writes its
+own partial results and the driver reduces them in chunk order, so the number of
+threads never changes a result. Distances are computed in float64 whatever the
+dtype of ``X``.
+
+The nearest-center search uses the geometry of the centers: ``order[a]`` lists
+all centers by distance from center ``a`` (``order[a, 0] == a``) and
+``cc_sorted[a, m]`` is the distance from ``a`` to ``order[a, m]``. Starting from
+a hint ``a`` at distance ``r`` from the point, no center ``j`` with
+``cc(a, j) - r >= radius`` can be closer than ``radius`` (triangle inequality),
+so the scan stops there. Pixel clouds are 3- to 5-dimensional and the hint is
+usually right, so most centers are never looked at.
+"""
+import numpy as np
+
+#pythran export assign_nearest(float32[:,:], float64[:,:], int64[:,:], float64[:,:], int32[:], float64[:], float64[:], bool, int, int)
+#pythran export assign_nearest(float64[:,:], float64[:,:], int64[:,:], float64[:,:], int32[:], float64[:], float64[:], bool, int, int)
+#pythran export lloyd_step(float32[:,:], float64[:], float64[:,:], int64[:,:], float64[:,:], float64[:], float64[:], float64[:], int32[:], float64[:], float64[:], float64[:,:,:], float64[:,:], int64[:], int, int)
+#pythran export lloyd_step(float64[:,:], float64[:], float64[:,:], int64[:,:], float64[:,:], float64[:], float64[:], float64[:], int32[:], float64[:], float64[:], float64[:,:,:], float64[:,:], int64[:], int, int)
+#pythran export labelled_sqdist(float32[:,:], float64[:,:], int32[:], float64[:], int, int)
+#pythran export labelled_sqdist(float64[:,:], float64[:,:], int32[:], float64[:], int, int)
+
+
+def _sqdist(X, i, centers, j):
+    d = 0.0
+    for f in range(X.shape[1]):
+        t = X[i, f] - centers[j, f]
+        d += t * t
+    return d
+
+
+def _nearest(X, i, centers, order, cc_sorted, hint, hint_sq, need_second):
+    """Return (best, best_sq, second_sq) for row i, scanning from center ``hint``."""
+    best = hint
+    best_sq = hint_sq
+    second_sq = np.inf
+    r = np.sqrt(hint_sq)
+    for m in range(1, order.shape[1]):
+        gap = cc_sorted[hint, m] - r
+        if gap > 0.0:
+            gap_sq = gap * gap
+            if gap_sq >= second_sq or (not need_second and gap_sq >= best_sq):
+                break
+        j = order[hint, m]
+        d = _sqdist(X, i, centers, j)
+        if d < best_sq:
+            second_sq = best_sq
+            best_sq = d
+            best = j
+        elif d < second_sq:
+            second_sq = d
+    return best, best_sq, second_sq
+
+
+def _assign_chunk(X, centers, order, cc_sorted, labels, dist, lower, need_second,
+                  start, stop):
+    # Neighbouring rows of an image are alike: the previous row's label is the hint.
+    hint = 0
+    for i in range(start, stop):
+        hint_sq = _sqdist(X, i, centers, hint)
+        best, best_sq, second_sq = _nearest(X, i, centers, order, cc_sorted,
+                                            hint, hint_sq, need_second)
+        labels[i] = best
+        dist[i] = np.sqrt(best_sq)
+        if need_second:
+            lower[i] = np.sqrt(second_sq)
+        hint = best
+
+
+def assign_nearest(X, centers, order, cc_sorted, labels, dist, lower, need_second,
+                   chunk_rows, n_threads):
+    """Label every row with its nearest center; ``dist`` gets the distance to it and,
+    if ``need_second``, ``lower`` the distance to the second nearest."""
+    n = X.shape[0]
+    n_chunks = (n + chunk_rows - 1) // chunk_rows
+    #omp parallel for schedule(dynamic) num_threads(n_threads)
+    for c in range(n_chunks):
+        _assign_chunk(X, centers, order, cc_sorted, labels, dist, lower, need_second,
+                      c * chunk_rows, min(n, (c + 1) * chunk_rows))
+
+
+def _lloyd_chunk(X, sample_weight, centers, order, cc_sorted, half_gap, upper_shift,
+                 lower_shift, labels, upper, lower, sums, weights, c, start, stop):
+    sums[c] = 0.0
+    weights[c] = 0.0
+    changed = 0
+    for i in range(start, stop):
+        a = labels[i]
+        u = upper[i] + upper_shift[a]
+        l = lower[i] - lower_shift[a]
+        bound = max(l, half_gap[a])
+        if u > bound:
+            a_sq = _sqdist(X, i, centers, a)
+            u = np.sqrt(a_sq)
+            if u > bound:
+                best, best_sq, second_sq = _nearest(X, i, centers, order, cc_sorted,
+                                                    a, a_sq, True)
+                if best != a:
+                    changed += 1
+                    a = best
+                    labels[i] = best
+                u = np.sqrt(best_sq)
+                l = np.sqrt(second_sq)
+        upper[i] = u
+        lower[i] = l
+        w = sample_weight[i]
+        for f in range(X.shape[1]):
+            sums[c, a, f] += w * X[i, f]
+        weights[c, a] += w
+    return changed
+
+
+def lloyd_step(X, sample_weight, centers, order, cc_sorted, half_gap, upper_shift,
+               lower_shift, labels, upper, lower, sums, weights, changed,
+               chunk_rows, n_threads):
+    """One Lloyd iteration with Hamerly bounds.
+
+    On entry ``labels``, ``upper`` and ``lower`` are valid for the previous centers,
+    which moved by at most ``upper_shift[a]`` (center a) and ``lower_shift[a]`` (any
+    other center). Rows whose bounds prove their label right are not searched.
+    On exit the labels are those of the nearest ``centers``, and chunk ``c`` holds in
+    ``sums[c]`` (n_clusters, n_features) and ``weights[c]`` the weighted sums per
+    cluster of its rows, and in ``changed[c]`` how many of its labels changed.
+    ``half_gap[a]`` is half the distance from center a to its nearest other center.
+    """
+    n = X.shape[0]
+    n_chunks = sums.shape[0]
+    #omp parallel for schedule(dynamic) num_threads(n_threads)
+    for c in range(n_chunks):
+        changed[c] = _lloyd_chunk(X, sample_weight, centers, order, cc_sorted,
+                                  half_gap, upper_shift, lower_shift, labels, upper,
+                                  lower, sums, weights, c, c * chunk_rows,
+                                  min(n, (c + 1) * chunk_rows))
+
+
+def labelled_sqdist(X, centers, labels, out, chunk_rows, n_threads):
+    """Squared distance of every row to the center it is labelled with."""
+    n = X.shape[0]
+    n_chunks = (n + chunk_rows - 1) // chunk_rows
+    #omp parallel for schedule(dynamic) num_threads(n_threads)
+    for c in range(n_chunks):
+        for i in range(c * chunk_rows, min(n, (c + 1) * chunk_rows)):
+            out[i] = _sqdist(X, i, centers, labels[i])

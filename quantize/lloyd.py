@@ -1,0 +1,297 @@
+"""Weighted k-means by Lloyd's algorithm with Hamerly bounds: the KMeans estimator.
+
+Convergence, as in scikit-learn: stop when no label changed during an iteration
+("strict" convergence) or when the squared center shift, summed over centers, is
+at most ``tol`` times the mean (weighted) variance of the features. After a
+tolerance stop the labels are recomputed so they match the returned centers.
+"""
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import _kernels
+from ._parallel import CHUNK_ROWS, n_chunks, resolve_n_threads
+from ._validation import (check_centers, check_n_clusters, check_positive_int, check_random_state,
+                          check_sample_weight, check_samples, check_tol)
+from .errors import FewDistinctPointsWarning, InputError
+from .seeding import _kmeans_plusplus
+
+
+@dataclass(frozen=True)
+class _Geometry:
+    """Distances between centers, sorted per center, for the pruned nearest search."""
+    order: np.ndarray      # (k, k) int64: centers by distance from each center, itself first
+    cc_sorted: np.ndarray  # (k, k) float64: the matching distances
+    half_gap: np.ndarray   # (k,) half the distance to the nearest other center
+
+    @classmethod
+    def of(cls, centers):
+        cc = np.sqrt(((centers[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2))
+        np.fill_diagonal(cc, -1.0)  # each center sorts first in its own row, even among duplicates
+        order = np.argsort(cc, axis=1, kind="stable").astype(np.int64)
+        np.fill_diagonal(cc, 0.0)
+        cc_sorted = np.ascontiguousarray(np.take_along_axis(cc, order, axis=1))
+        half_gap = cc_sorted[:, 1] / 2 if len(centers) > 1 else np.full(1, np.inf)
+        return cls(order, cc_sorted, np.ascontiguousarray(half_gap))
+
+
+@dataclass(frozen=True)
+class LloydResult:
+    centers: np.ndarray  # (k, n_features) float64
+    labels: np.ndarray   # (n_samples,) int32
+    inertia: float
+    n_iter: int
+    converged: bool
+
+
+def assign_labels(X, centers, n_threads, need_second=False):
+    """Nearest center of every row of a validated X: (labels, distances[, second])."""
+    n = X.shape[0]
+    labels = np.empty(n, dtype=np.int32)
+    dist = np.empty(n)
+    second = np.empty(n if need_second else 0)
+    geometry = _Geometry.of(centers)
+    _kernels.lloyd.assign_nearest(X, centers, geometry.order, geometry.cc_sorted, labels, dist,
+                                  second, need_second, CHUNK_ROWS, n_threads)
+    return (labels, dist, second) if need_second else (labels, dist)
+
+
+def labelled_sqdist(X, centers, labels, n_threads):
+    out = np.empty(X.shape[0])
+    _kernels.lloyd.labelled_sqdist(X, centers, labels, out, CHUNK_ROWS, n_threads)
+    return out
+
+
+def weighted_tolerance(X, sample_weight, tol):
+    """``tol`` scaled by the mean weighted variance of the features."""
+    if tol == 0:
+        return 0.0
+    mean = np.average(X, axis=0, weights=sample_weight)
+    variance = np.average((X - mean) ** 2, axis=0, weights=sample_weight)
+    return float(np.mean(variance) * tol)
+
+
+def _relocate_empty(sums, weights, X, sample_weight, centers, labels, n_threads):
+    """Move each empty cluster to one of the worst-fitting points (largest squared
+    distance to its center, positive weight), removing that point from its old
+    cluster's sums. Returns the clusters that could not be relocated because every
+    point already sits on a center."""
+    empty = np.flatnonzero(weights == 0)
+    if empty.size == 0:
+        return empty
+    sqdist = labelled_sqdist(X, centers, labels, n_threads)
+    sqdist[sample_weight == 0] = 0.0
+    far = np.argsort(sqdist, kind="stable")[::-1][: empty.size]
+    far = far[sqdist[far] > 0]
+    for cluster, row in zip(empty, far):
+        old = labels[row]
+        w = sample_weight[row]
+        sums[old] -= w * X[row]
+        weights[old] -= w
+        sums[cluster] = w * X[row]
+        weights[cluster] = w
+    return empty[far.size:]
+
+
+def _shifts(old, new):
+    """Per-center bound shifts: own move, and the largest move of any other center."""
+    shift = np.sqrt(((new - old) ** 2).sum(axis=1))
+    if len(shift) == 1:
+        return shift, np.zeros(1)
+    top_two = np.argsort(shift)[-2:]
+    other = np.full_like(shift, shift[top_two[1]])
+    other[top_two[1]] = shift[top_two[0]]
+    return shift, other
+
+
+def lloyd(X, sample_weight, centers, max_iter, tol, n_threads):
+    """Trusting driver: run Lloyd iterations from ``centers`` (float64, not modified)."""
+    n, n_features = X.shape
+    k = len(centers)
+    labels, upper, lower = assign_labels(X, centers, n_threads, need_second=True)
+    sums = np.empty((n_chunks(n), k, n_features))
+    weights = np.empty((n_chunks(n), k))
+    changed = np.empty(n_chunks(n), dtype=np.int64)
+    upper_shift = np.zeros(k)
+    lower_shift = np.zeros(k)
+    geometry = _Geometry.of(centers)
+    strict = stuck = False
+    for n_iter in range(1, max_iter + 1):
+        _kernels.lloyd.lloyd_step(X, sample_weight, centers, geometry.order, geometry.cc_sorted,
+                                  geometry.half_gap, upper_shift, lower_shift, labels, upper, lower,
+                                  sums, weights, changed, CHUNK_ROWS, n_threads)
+        cluster_sums = sums.sum(axis=0)
+        cluster_weights = weights.sum(axis=0)
+        stuck_clusters = _relocate_empty(cluster_sums, cluster_weights, X, sample_weight,
+                                         centers, labels, n_threads)
+        filled = cluster_weights > 0
+        new_centers = centers.copy()
+        new_centers[filled] = cluster_sums[filled] / cluster_weights[filled, None]
+        upper_shift, lower_shift = _shifts(centers, new_centers)
+        centers = new_centers
+        geometry = _Geometry.of(centers)
+        if n_iter > 1 and changed.sum() == 0:
+            strict = True
+            break
+        if stuck_clusters.size:  # every point sits on a center: nothing left to improve
+            stuck = True
+            break
+        if (upper_shift ** 2).sum() <= tol:
+            break
+    if not strict:
+        # Bring the labels up to date with the final centers.
+        _kernels.lloyd.lloyd_step(X, sample_weight, centers, geometry.order, geometry.cc_sorted,
+                                  geometry.half_gap, upper_shift, lower_shift, labels, upper, lower,
+                                  sums, weights, changed, CHUNK_ROWS, n_threads)
+    inertia = float(np.sum(sample_weight * labelled_sqdist(X, centers, labels, n_threads)))
+    converged = strict or stuck or n_iter < max_iter
+    return LloydResult(centers, labels, inertia, n_iter, converged)
+
+
+def drop_empty_clusters(result, X, sample_weight, n_threads):
+    """Remove clusters with no weight (only left when there are fewer distinct
+    points than clusters), relabel against the remaining centers, and warn."""
+    used = np.bincount(result.labels, weights=sample_weight, minlength=len(result.centers)) > 0
+    if used.all():
+        return result
+    warnings.warn(
+        f"X has only {used.sum()} distinct points of positive weight, fewer than "
+        f"n_clusters={len(result.centers)}; returning {used.sum()} clusters",
+        FewDistinctPointsWarning, stacklevel=4,
+    )
+    centers = result.centers[used]
+    return LloydResult(centers, assign_labels(X, centers, n_threads)[0], result.inertia,
+                       result.n_iter, result.converged)
+
+
+class KMeans:
+    """Weighted k-means clustering (Lloyd's algorithm, accelerated with bounds).
+
+    The interface follows scikit-learn's ``KMeans``.
+
+    Parameters
+    ----------
+    n_clusters : int, default 8
+    init : {"k-means++", "random"} or array_like (n_clusters, n_features)
+    n_init : int, default 1
+        Runs from different seeds; the one with the lowest inertia is kept.
+    max_iter : int, default 300
+    tol : float, default 1e-4
+        Relative to the mean weighted variance of the features.
+    random_state : None, int or numpy.random.Generator
+    n_threads : int, optional
+        Default: ``OMP_NUM_THREADS`` or the usable cores. Results do not depend on it.
+
+    Attributes
+    ----------
+    cluster_centers_ : ndarray (n_clusters, n_features), dtype of X
+    labels_ : ndarray (n_samples,) int32
+    inertia_ : float
+        Weighted sum of squared distances of samples to their centers.
+    n_iter_ : int
+    converged_ : bool
+
+    Examples
+    --------
+    >>> import numpy as np, quantize
+    >>> X = np.array([[1, 2], [1, 4], [1, 0], [10, 2], [10, 4], [10, 0]])
+    >>> km = quantize.KMeans(n_clusters=2, random_state=0).fit(X)
+    >>> sorted(km.cluster_centers_.tolist())
+    [[1.0, 2.0], [10.0, 2.0]]
+    >>> km.predict([[0, 0], [12, 3]]).tolist() == [km.labels_[0], km.labels_[3]]
+    True
+    """
+
+    def __init__(self, n_clusters=8, *, init="k-means++", n_init=1, max_iter=300, tol=1e-4,
+                 random_state=None, n_threads=None):
+        self.n_clusters = n_clusters
+        self.init = init
+        self.n_init = n_init
+        self.max_iter = max_iter
+        self.tol = tol
+        self.random_state = random_state
+        self.n_threads = n_threads
+
+    def _check_params(self, X):
+        n_clusters = check_n_clusters(self.n_clusters)
+        n_init = check_positive_int(self.n_init, "n_init")
+        max_iter = check_positive_int(self.max_iter, "max_iter")
+        tol = check_tol(self.tol)
+        if isinstance(self.init, str):
+            if self.init not in ("k-means++", "random"):
+                raise InputError(f"init must be 'k-means++', 'random' or an array, got {self.init!r}")
+            init = self.init
+        else:
+            init = check_centers(self.init, n_clusters, X.shape[1])
+            n_init = 1  # explicit centers: every run would be the same
+        return n_clusters, init, n_init, max_iter, tol
+
+    def _initial_centers(self, X, sample_weight, n_clusters, init, rng, n_threads):
+        if not isinstance(init, str):
+            return init
+        if init == "k-means++":
+            centers, _ = _kmeans_plusplus(X, sample_weight, n_clusters, rng,
+                                          2 + int(np.log(n_clusters)), n_threads)
+            return centers
+        p = sample_weight / sample_weight.sum()
+        rows = rng.choice(len(X), size=n_clusters, replace=(p > 0).sum() < n_clusters, p=p)
+        return X[rows].astype(np.float64)
+
+    def fit(self, X, y=None, sample_weight=None):
+        """Compute the clustering. ``y`` is ignored (scikit-learn compatibility)."""
+        X = check_samples(X)
+        sample_weight = check_sample_weight(sample_weight, X.shape[0])
+        n_clusters, init, n_init, max_iter, tol = self._check_params(X)
+        rng = check_random_state(self.random_state)
+        n_threads = resolve_n_threads(self.n_threads)
+        tol = weighted_tolerance(X, sample_weight, tol)
+        best = None
+        for _ in range(n_init):
+            centers = self._initial_centers(X, sample_weight, n_clusters, init, rng, n_threads)
+            result = lloyd(X, sample_weight, centers, max_iter, tol, n_threads)
+            if best is None or result.inertia < best.inertia:
+                best = result
+        best = drop_empty_clusters(best, X, sample_weight, n_threads)
+        self.cluster_centers_ = best.centers.astype(X.dtype)
+        self.labels_ = best.labels
+        self.inertia_ = best.inertia
+        self.n_iter_ = best.n_iter
+        self.converged_ = best.converged
+        self._centers64 = best.centers
+        return self
+
+    def fit_predict(self, X, y=None, sample_weight=None):
+        return self.fit(X, sample_weight=sample_weight).labels_
+
+    def _check_fitted_input(self, X):
+        if not hasattr(self, "_centers64"):
+            raise InputError(f"this {type(self).__name__} is not fitted yet; call fit first")
+        X = check_samples(X)
+        if X.shape[1] != self._centers64.shape[1]:
+            raise InputError(
+                f"X has {X.shape[1]} features, but this model was fitted with {self._centers64.shape[1]}"
+            )
+        return X
+
+    def predict(self, X):
+        """Index of the nearest center for each row of X (n_samples,) int32."""
+        X = self._check_fitted_input(X)
+        return assign_labels(X, self._centers64, resolve_n_threads(self.n_threads))[0]
+
+    def transform(self, X):
+        """Distances from each row of X to every center (n_samples, n_clusters)."""
+        X = self._check_fitted_input(X)
+        out = np.empty((X.shape[0], len(self._centers64)), dtype=X.dtype)
+        for start in range(0, X.shape[0], CHUNK_ROWS):
+            block = X[start:start + CHUNK_ROWS].astype(np.float64)
+            out[start:start + CHUNK_ROWS] = np.sqrt(
+                ((block[:, None, :] - self._centers64[None, :, :]) ** 2).sum(axis=2))
+        return out
+
+    def score(self, X, y=None, sample_weight=None):
+        """Opposite of the weighted inertia of X on the fitted centers."""
+        X = self._check_fitted_input(X)
+        sample_weight = check_sample_weight(sample_weight, X.shape[0])
+        _, dist = assign_labels(X, self._centers64, resolve_n_threads(self.n_threads))
+        return -float(np.sum(sample_weight * dist * dist))

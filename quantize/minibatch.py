@@ -1,0 +1,227 @@
+"""Mini-batch k-means (Sculley 2010), for data too large to iterate over whole.
+
+Batches are drawn with probability proportional to ``sample_weight`` and then
+count with unit weight, which keeps each step's expected update that of the
+weighted objective. Stopping rules follow scikit-learn: a smoothed (EWA) batch
+inertia that has not improved for ``max_no_improvement`` steps, or a squared
+center shift within ``tol`` times the mean feature variance.
+"""
+import warnings
+
+import numpy as np
+
+from . import _kernels
+from ._parallel import resolve_n_threads
+from ._validation import (check_centers, check_n_clusters, check_positive_int, check_random_state,
+                          check_sample_weight, check_samples, check_tol)
+from .errors import FewDistinctPointsWarning, InputError
+from .lloyd import assign_labels, weighted_tolerance
+from .seeding import _kmeans_plusplus
+
+
+class MiniBatchKMeans:
+    """Weighted mini-batch k-means; ``partial_fit`` streams data that never fits in memory.
+
+    The interface follows scikit-learn's ``MiniBatchKMeans``.
+
+    Parameters
+    ----------
+    n_clusters : int, default 8
+    init : {"k-means++", "random"} or array_like (n_clusters, n_features)
+    batch_size : int, default 1024
+    max_iter : int, default 100
+        Passes over the data (each ``n_samples / batch_size`` batches).
+    tol : float, default 0.0
+        Relative to the mean weighted variance of the features; 0 disables it.
+    max_no_improvement : int or None, default 10
+    init_size : int, optional
+        Rows sampled to seed the centers; default ``3 * max(batch_size, n_clusters)``.
+    reassignment_ratio : float, default 0.01
+        Centers that absorbed less than this fraction of the heaviest center's
+        weight are moved to random batch points, so no center stays stranded.
+    random_state : None, int or numpy.random.Generator
+    n_threads : int, optional
+
+    Attributes
+    ----------
+    cluster_centers_ : ndarray (n_clusters, n_features)
+    labels_, inertia_ : set by ``fit`` on the whole of X
+    n_steps_ : int
+        Batches processed.
+
+    Examples
+    --------
+    >>> import numpy as np, quantize
+    >>> rng = np.random.default_rng(0)
+    >>> X = np.concatenate([rng.normal(0, 1, (500, 2)), rng.normal(20, 1, (500, 2))])
+    >>> km = quantize.MiniBatchKMeans(n_clusters=2, batch_size=100, random_state=0).fit(X)
+    >>> [round(float(c)) for c in np.sort(km.cluster_centers_[:, 0])]
+    [0, 20]
+    """
+
+    def __init__(self, n_clusters=8, *, init="k-means++", batch_size=1024, max_iter=100, tol=0.0,
+                 max_no_improvement=10, init_size=None, reassignment_ratio=0.01, random_state=None,
+                 n_threads=None):
+        self.n_clusters = n_clusters
+        self.init = init
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.tol = tol
+        self.max_no_improvement = max_no_improvement
+        self.init_size = init_size
+        self.reassignment_ratio = reassignment_ratio
+        self.random_state = random_state
+        self.n_threads = n_threads
+
+    # -- validation -------------------------------------------------------------------------
+
+    def _check_params(self, n_features):
+        self._n_clusters = check_n_clusters(self.n_clusters)
+        self._batch_size = check_positive_int(self.batch_size, "batch_size")
+        check_positive_int(self.max_iter, "max_iter")
+        check_tol(self.tol)
+        if self.max_no_improvement is not None:
+            check_positive_int(self.max_no_improvement, "max_no_improvement")
+        if self.init_size is not None:
+            check_positive_int(self.init_size, "init_size")
+        if not 0 <= self.reassignment_ratio < 1:
+            raise InputError(f"reassignment_ratio must be in [0, 1), got {self.reassignment_ratio!r}")
+        if isinstance(self.init, str):
+            if self.init not in ("k-means++", "random"):
+                raise InputError(f"init must be 'k-means++', 'random' or an array, got {self.init!r}")
+        else:
+            check_centers(self.init, self._n_clusters, n_features)
+
+    def _check_fitted_input(self, X):
+        if not hasattr(self, "_centers"):
+            raise InputError(f"this {type(self).__name__} is not fitted yet; call fit or partial_fit first")
+        X = check_samples(X)
+        if X.shape[1] != self._centers.shape[1]:
+            raise InputError(
+                f"X has {X.shape[1]} features, but this model was fitted with {self._centers.shape[1]}")
+        return X
+
+    # -- steps --------------------------------------------------------------------------------
+
+    def _init_centers(self, X, sample_weight, rng, n_threads):
+        k = self._n_clusters
+        if not isinstance(self.init, str):
+            return check_centers(self.init, k, X.shape[1])
+        if self.init == "random":
+            p = sample_weight / sample_weight.sum()
+            rows = rng.choice(len(X), size=k, replace=(p > 0).sum() < k, p=p)
+            return X[rows].astype(np.float64)
+        with warnings.catch_warnings():  # too few points is an error here, said below
+            warnings.simplefilter("ignore", FewDistinctPointsWarning)
+            centers, _ = _kmeans_plusplus(X, sample_weight, k, rng, 2 + int(np.log(k)), n_threads)
+        if len(centers) < k:
+            raise InputError(
+                f"the data used to seed the centers has only {len(centers)} distinct points, "
+                f"fewer than n_clusters={k}; give more (or more varied) samples")
+        return centers
+
+    def _step(self, X, sample_weight, rng, n_threads):
+        """One mini-batch update; returns (weighted mean batch inertia, squared center shift)."""
+        labels, dist = assign_labels(X, self._centers, n_threads)
+        moved_sq = _kernels.minibatch.minibatch_update(X, sample_weight, labels, self._centers,
+                                                       self._weight_sums)
+        self._n_since_reassign += len(X)
+        if self.reassignment_ratio > 0 and (
+                (self._weight_sums == 0).any() or self._n_since_reassign >= 10 * self._n_clusters):
+            self._reassign_small_centers(X, sample_weight, rng)
+        self.n_steps_ += 1
+        return float(np.sum(sample_weight * dist * dist) / sample_weight.sum()), moved_sq
+
+    def _reassign_small_centers(self, X, sample_weight, rng):
+        self._n_since_reassign = 0
+        small = self._weight_sums < self.reassignment_ratio * self._weight_sums.max()
+        if small.sum() > len(X) // 2:  # never move more centers than half the batch
+            small[np.argsort(self._weight_sums, kind="stable")[len(X) // 2:]] = False
+        positive = np.flatnonzero(sample_weight > 0)
+        if not small.any() or small.all() or len(positive) < small.sum():
+            return
+        p = sample_weight[positive] / sample_weight[positive].sum()
+        rows = rng.choice(positive, size=int(small.sum()), replace=False, p=p)
+        self._centers[small] = X[rows]
+        self._weight_sums[small] = self._weight_sums[~small].min()
+
+    def _start(self, X, sample_weight, rng, n_threads):
+        self._check_params(X.shape[1])
+        self._rng = rng
+        self._centers = self._init_centers(X, sample_weight, rng, n_threads)
+        self._weight_sums = np.zeros(self._n_clusters)
+        self._n_since_reassign = 0
+        self.n_steps_ = 0
+
+    # -- public -----------------------------------------------------------------------------
+
+    def fit(self, X, y=None, sample_weight=None):
+        """Fit on batches drawn from X; ``y`` is ignored (scikit-learn compatibility)."""
+        X = check_samples(X)
+        sample_weight = check_sample_weight(sample_weight, X.shape[0])
+        self._check_params(X.shape[1])
+        rng = check_random_state(self.random_state)
+        n_threads = resolve_n_threads(self.n_threads)
+        n = X.shape[0]
+        cdf = np.cumsum(sample_weight)
+        cdf /= cdf[-1]
+
+        def draw(size):
+            return np.minimum(np.searchsorted(cdf, rng.random(size), side="right"), n - 1)
+
+        init_size = self.init_size or 3 * max(self._batch_size, self._n_clusters)
+        seed_rows = np.arange(n) if init_size >= n else rng.choice(n, size=init_size, replace=False)
+        if (sample_weight[seed_rows] == 0).all():
+            seed_rows = draw(init_size)
+        self._start(X[seed_rows], sample_weight[seed_rows], rng, n_threads)
+
+        batch_size = min(self._batch_size, n)
+        tol = weighted_tolerance(X, sample_weight, check_tol(self.tol))
+        ones = np.ones(batch_size)
+        alpha = min(1.0, 2.0 * batch_size / (n + 1))
+        ewa = best_ewa = np.inf
+        no_improvement = 0
+        for step in range(max(1, (self.max_iter * n) // batch_size)):
+            inertia, moved_sq = self._step(X[draw(batch_size)], ones, rng, n_threads)
+            if step == 0:  # the centers were just seeded: nothing to judge yet
+                ewa = inertia
+                continue
+            ewa = ewa * (1 - alpha) + inertia * alpha
+            if tol > 0 and moved_sq <= tol:
+                break
+            if ewa < best_ewa:
+                best_ewa, no_improvement = ewa, 0
+            else:
+                no_improvement += 1
+            if self.max_no_improvement is not None and no_improvement >= self.max_no_improvement:
+                break
+        self.labels_, dist = assign_labels(X, self._centers, n_threads)
+        self.inertia_ = float(np.sum(sample_weight * dist * dist))
+        self.cluster_centers_ = self._centers.astype(X.dtype)
+        return self
+
+    def partial_fit(self, X, y=None, sample_weight=None):
+        """Update the centers with one batch X (all of it, with its weights)."""
+        X = check_samples(X)
+        sample_weight = check_sample_weight(sample_weight, X.shape[0])
+        n_threads = resolve_n_threads(self.n_threads)
+        if not hasattr(self, "_centers"):
+            self._start(X, sample_weight, check_random_state(self.random_state), n_threads)
+        elif X.shape[1] != self._centers.shape[1]:
+            raise InputError(
+                f"X has {X.shape[1]} features, but earlier batches had {self._centers.shape[1]}")
+        self._step(X, sample_weight, self._rng, n_threads)
+        self.cluster_centers_ = self._centers.astype(X.dtype)
+        return self
+
+    def predict(self, X):
+        """Index of the nearest center for each row of X (n_samples,) int32."""
+        X = self._check_fitted_input(X)
+        return assign_labels(X, self._centers, resolve_n_threads(self.n_threads))[0]
+
+    def score(self, X, y=None, sample_weight=None):
+        """Opposite of the weighted inertia of X on the fitted centers."""
+        X = self._check_fitted_input(X)
+        sample_weight = check_sample_weight(sample_weight, X.shape[0])
+        _, dist = assign_labels(X, self._centers, resolve_n_threads(self.n_threads))
+        return -float(np.sum(sample_weight * dist * dist))

@@ -1,0 +1,15 @@
+"""The examples in the public docstrings run and print what they say."""
+import doctest
+
+import pytest
+
+import quantize.lloyd
+import quantize.minibatch
+import quantize.seeding
+
+
+@pytest.mark.parametrize("module", [quantize.lloyd, quantize.minibatch, quantize.seeding])
+def test_docstring_examples(module):
+    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0
+    assert result.failed == 0

@@ -1,0 +1,165 @@
+"""The compiled kernels: that they are the ones running, that they agree with their
+own source run as plain Python, and with a NumPy reference."""
+import importlib.machinery
+
+import numpy as np
+import pytest
+import reference
+
+import quantize
+from quantize import _kernels
+from quantize.lloyd import _Geometry
+
+CHUNK = 7  # small chunks, so tiny inputs still span several
+
+
+@pytest.mark.parametrize("module", [_kernels.lloyd, _kernels.seeding, _kernels.minibatch])
+def test_compiled_kernels_are_running(module):
+    assert module.__file__.endswith(tuple(importlib.machinery.EXTENSION_SUFFIXES)), module.__file__
+    assert "Supported prototypes" in module.__dict__[next(
+        name for name in dir(module) if not name.startswith("_") and callable(getattr(module, name))
+    )].__doc__
+
+
+def test_package_refuses_the_uncompiled_source(monkeypatch):
+    plain = reference.load_kernel_source("_lloyd_pythran")
+    monkeypatch.setattr("importlib.import_module", lambda name: plain)
+    with pytest.raises(ImportError, match="uncompiled kernel source"):
+        _kernels._import_compiled("_lloyd_pythran")
+
+
+def _problem(seed, n=40, d=3, k=5, dtype=np.float64):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d)).astype(dtype)
+    centers = rng.normal(size=(k, d))
+    return X, centers, rng.uniform(0.5, 2.0, n)
+
+
+def _assign(module, X, centers, need_second):
+    g = _Geometry.of(centers)
+    n = len(X)
+    labels, dist, lower = np.empty(n, np.int32), np.empty(n), np.empty(n)
+    module.assign_nearest(X, centers, g.order, g.cc_sorted, labels, dist, lower, need_second, CHUNK, 2)
+    return labels, dist, lower
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("k", [1, 2, 7])
+def test_assign_nearest_matches_reference_and_source(dtype, k):
+    X, centers, _ = _problem(k, k=k, dtype=dtype)
+    plain = reference.load_kernel_source("_lloyd_pythran")
+    labels, dist, lower = _assign(_kernels.lloyd, X, centers, True)
+    ref_labels, ref_dist, ref_second = reference.nearest(X, centers)
+    np.testing.assert_array_equal(labels, ref_labels)
+    np.testing.assert_allclose(dist, ref_dist, rtol=1e-12)
+    np.testing.assert_allclose(lower, ref_second, rtol=1e-12)
+    for got, want in zip(_assign(plain, X, centers, True), (labels, dist, lower)):
+        np.testing.assert_array_equal(got, want)
+    labels_only, dist_only, _ = _assign(_kernels.lloyd, X, centers, False)
+    np.testing.assert_array_equal(labels_only, ref_labels)
+    np.testing.assert_allclose(dist_only, ref_dist, rtol=1e-12)
+
+
+def _lloyd_step(module, X, w, centers, labels, upper, lower, shift, other_shift):
+    g = _Geometry.of(centers)
+    n_chunks = -(-len(X) // CHUNK)
+    sums = np.empty((n_chunks, len(centers), X.shape[1]))
+    weights = np.empty((n_chunks, len(centers)))
+    changed = np.empty(n_chunks, np.int64)
+    labels, upper, lower = labels.copy(), upper.copy(), lower.copy()
+    module.lloyd_step(X, w, centers, g.order, g.cc_sorted, g.half_gap, shift, other_shift, labels,
+                      upper, lower, sums, weights, changed, CHUNK, 2)
+    return labels, upper, lower, sums, weights, changed
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_lloyd_step_matches_reference_and_source(dtype):
+    X, old_centers, w = _problem(3, n=60, k=6, dtype=dtype)
+    labels, upper, lower = _assign(_kernels.lloyd, X, old_centers, True)
+    centers = old_centers + np.random.default_rng(4).normal(0, 0.3, old_centers.shape)
+    shift = np.sqrt(((centers - old_centers) ** 2).sum(axis=1))
+    other = np.array([np.delete(shift, j).max() for j in range(len(shift))])
+    got = _lloyd_step(_kernels.lloyd, X, w, centers, labels, upper, lower, shift, other)
+    plain = _lloyd_step(reference.load_kernel_source("_lloyd_pythran"), X, w, centers, labels,
+                        upper, lower, shift, other)
+    for a, b in zip(got, plain):
+        np.testing.assert_array_equal(a, b)
+    new_labels, new_upper, new_lower, sums, weights, changed = got
+    ref_labels, ref_dist, ref_second = reference.nearest(X, centers)
+    np.testing.assert_array_equal(new_labels, ref_labels)
+    assert (new_upper >= ref_dist - 1e-12).all() and (new_lower <= ref_second + 1e-12).all()
+    assert changed.sum() == (ref_labels != labels).sum()
+    for j in range(len(centers)):
+        members = ref_labels == j
+        np.testing.assert_allclose(weights.sum(axis=0)[j], w[members].sum(), rtol=1e-12)
+        np.testing.assert_allclose(sums.sum(axis=0)[j], (w[members, None] * X[members]).sum(axis=0),
+                                   rtol=1e-6, atol=1e-9)
+
+
+def test_labelled_sqdist_matches_reference():
+    X, centers, _ = _problem(5)
+    labels = np.random.default_rng(0).integers(0, len(centers), len(X)).astype(np.int32)
+    out = np.empty(len(X))
+    _kernels.lloyd.labelled_sqdist(X, centers, labels, out, CHUNK, 2)
+    np.testing.assert_allclose(out, ((X - centers[labels]) ** 2).sum(axis=1), rtol=1e-12)
+
+
+def _seed_state(module, X, w, chosen):
+    """closest_sq, closest, per-chunk potentials after adding the centers X[chosen]."""
+    n_chunks = -(-len(X) // CHUNK)
+    closest_sq, closest = np.full(len(X), np.inf), np.zeros(len(X), np.int32)
+    potentials = np.empty(n_chunks)
+    centers = X[chosen].astype(np.float64)
+    for index, center in enumerate(centers):
+        gaps = ((centers[:max(index, 1)] - center) ** 2).sum(axis=1)
+        module.add_center(X, w, closest_sq, closest, center, index, gaps, potentials, CHUNK, 2)
+    return closest_sq, closest, potentials, centers
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_seeding_kernels_match_reference_and_source(dtype):
+    X, _, w = _problem(6, n=50, dtype=dtype)
+    chosen = [3, 17, 41]
+    closest_sq, closest, potentials, centers = _seed_state(_kernels.seeding, X, w, chosen)
+    plain = reference.load_kernel_source("_seeding_pythran")
+    for a, b in zip(_seed_state(plain, X, w, chosen), (closest_sq, closest, potentials)):
+        np.testing.assert_array_equal(a, b)
+    d = reference.sqdist(X, centers)
+    np.testing.assert_allclose(closest_sq, d.min(axis=1), rtol=1e-12)
+    np.testing.assert_array_equal(closest, d.argmin(axis=1))
+    np.testing.assert_allclose(potentials.sum(), (w * d.min(axis=1)).sum(), rtol=1e-12)
+
+    candidates = X[[5, 9, 30]].astype(np.float64)
+    gaps = reference.sqdist(candidates, centers)
+    trial = np.empty((len(potentials), len(candidates)))
+    _kernels.seeding.trial_potentials(X, w, closest_sq, closest, candidates, gaps, trial, CHUNK, 2)
+    plain_trial = np.empty_like(trial)
+    plain.trial_potentials(X, w, closest_sq, closest, candidates, gaps, plain_trial, CHUNK, 2)
+    np.testing.assert_array_equal(trial, plain_trial)
+    want = [(w * np.minimum(closest_sq, reference.sqdist(X, c[None])[:, 0])).sum() for c in candidates]
+    np.testing.assert_allclose(trial.sum(axis=0), want, rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_minibatch_update_matches_reference_and_source(dtype):
+    X, centers, w = _problem(7, n=30, k=4, dtype=dtype)
+    labels = reference.nearest(X, centers)[0].astype(np.int32)
+    weight_sums = np.array([0.0, 2.0, 5.0, 1.0])
+    got_c, got_s = centers.copy(), weight_sums.copy()
+    moved = _kernels.minibatch.minibatch_update(X, w, labels, got_c, got_s)
+    plain_c, plain_s = centers.copy(), weight_sums.copy()
+    plain_moved = reference.load_kernel_source("_minibatch_pythran").minibatch_update(
+        X, w, labels, plain_c, plain_s)
+    np.testing.assert_array_equal(got_c, plain_c)
+    assert moved == pytest.approx(plain_moved, rel=1e-12)
+    for j in range(4):
+        m = labels == j
+        if m.any():
+            want = (centers[j] * weight_sums[j] + (w[m, None] * X[m]).sum(axis=0)) / (weight_sums[j] + w[m].sum())
+            np.testing.assert_allclose(got_c[j], want, rtol=1e-6)
+            assert got_s[j] == pytest.approx(weight_sums[j] + w[m].sum())
+    assert moved == pytest.approx(((got_c - centers) ** 2).sum(), rel=1e-9)
+
+
+def test_version_is_exposed():
+    assert quantize.__version__

@@ -1,0 +1,74 @@
+"""MiniBatchKMeans: quality against full k-means, streaming, reproducibility."""
+import numpy as np
+import pytest
+import reference
+
+from quantize import InputError, KMeans, MiniBatchKMeans
+
+
+@pytest.fixture(scope="module")
+def blobs():
+    return reference.blobs(20000, 3, 8, seed=0, spread=2.0)
+
+
+def test_fit_finds_the_blobs(blobs):
+    X, _, true_centers = blobs
+    km = MiniBatchKMeans(8, batch_size=512, random_state=0).fit(X)
+    full = KMeans(8, random_state=0, n_init=3).fit(X)
+    assert km.inertia_ <= 1.05 * full.inertia_
+    assert np.abs(np.sort(km.cluster_centers_[:, 0]) - np.sort(true_centers[:, 0])).max() < 1.0
+    np.testing.assert_array_equal(km.predict(X), km.labels_)
+    assert km.score(X) == pytest.approx(-km.inertia_)
+
+
+def test_partial_fit_streams_to_the_same_centers(blobs):
+    X, _, true_centers = blobs
+    km = MiniBatchKMeans(8, random_state=1)
+    for epoch in range(3):
+        for batch in np.array_split(X, 40):
+            km.partial_fit(batch)
+    assert km.n_steps_ == 120
+    err = reference.nearest(true_centers, km.cluster_centers_.astype(float))[1]
+    assert err.max() < 1.0
+
+
+def test_weights_steer_the_batches():
+    X = np.array([[0.0], [10.0]] * 50)
+    w = np.tile([1.0, 0.0], 50)  # only the points at 0 count
+    km = MiniBatchKMeans(1, batch_size=10, random_state=0).fit(X, sample_weight=w)
+    assert km.cluster_centers_[0, 0] == pytest.approx(0.0)
+
+
+def test_seed_and_threads_reproduce(blobs):
+    X, _, _ = blobs
+    a = MiniBatchKMeans(8, random_state=2, n_threads=1).fit(X)
+    b = MiniBatchKMeans(8, random_state=2, n_threads=2).fit(X)
+    np.testing.assert_array_equal(a.cluster_centers_, b.cluster_centers_)
+    np.testing.assert_array_equal(a.labels_, b.labels_)
+
+
+def test_float32_and_float64_agree(blobs):
+    X, _, _ = blobs
+    a = MiniBatchKMeans(8, random_state=3).fit(X)
+    b = MiniBatchKMeans(8, random_state=3).fit(X.astype(np.float32))
+    assert b.cluster_centers_.dtype == np.float32
+    np.testing.assert_allclose(a.cluster_centers_, b.cluster_centers_, rtol=1e-3, atol=1e-2)
+
+
+def test_no_center_is_left_stranded():
+    X, _, _ = reference.blobs(5000, 2, 4, seed=5, spread=0.5)
+    init = np.vstack([X[:3], [[1e4, 1e4]]])  # one center far from everything
+    km = MiniBatchKMeans(4, init=init, batch_size=256, random_state=0).fit(X)
+    assert len(np.unique(km.labels_)) == 4
+
+
+def test_errors():
+    with pytest.raises(InputError, match="only 2 distinct points"):
+        MiniBatchKMeans(4, random_state=0).partial_fit(np.array([[0.0], [1.0]] * 5))
+    km = MiniBatchKMeans(2, random_state=0).partial_fit(np.random.default_rng(0).random((50, 2)))
+    with pytest.raises(InputError, match="earlier batches had 2"):
+        km.partial_fit(np.zeros((5, 3)))
+    with pytest.raises(InputError, match="not fitted"):
+        MiniBatchKMeans(2).predict(np.zeros((2, 2)))
+    with pytest.raises(InputError, match="batch_size"):
+        MiniBatchKMeans(2, batch_size=0).fit(np.zeros((5, 2)))
