@@ -25,6 +25,8 @@ import numpy as np
 #pythran export lloyd_step(float64[:,:], float64[:], float64[:,:], int64[:,:], float64[:,:], float64[:], float64[:], float64[:], int32[:], float64[:], float64[:], float64[:,:,:], float64[:,:], int64[:], int, int)
 #pythran export labelled_sqdist(float32[:,:], float64[:,:], int32[:], float64[:], int, int)
 #pythran export labelled_sqdist(float64[:,:], float64[:,:], int32[:], float64[:], int, int)
+#pythran export weighted_moments(float32[:,:], float64[:], float64[:], float64[:,:,:], int, int)
+#pythran export weighted_moments(float64[:,:], float64[:], float64[:], float64[:,:,:], int, int)
 
 
 def _sqdist(X, i, centers, j):
@@ -147,3 +149,24 @@ def labelled_sqdist(X, centers, labels, out, chunk_rows, n_threads):
     for c in range(n_chunks):
         for i in range(c * chunk_rows, min(n, (c + 1) * chunk_rows)):
             out[i] = _sqdist(X, i, centers, labels[i])
+
+
+def _moments_chunk(X, sample_weight, origin, moments, c, start, stop):
+    moments[c] = 0.0
+    for i in range(start, stop):
+        w = sample_weight[i]
+        for f in range(X.shape[1]):
+            t = X[i, f] - origin[f]
+            moments[c, 0, f] += w * t
+            moments[c, 1, f] += w * t * t
+
+
+def weighted_moments(X, sample_weight, origin, moments, chunk_rows, n_threads):
+    """Per chunk c, ``moments[c, 0]`` = sum of w (x - origin) and ``moments[c, 1]`` =
+    sum of w (x - origin)^2, per feature. An origin inside the data (a row of X)
+    keeps the variance computed from them free of cancellation."""
+    n = X.shape[0]
+    #omp parallel for schedule(dynamic) num_threads(n_threads)
+    for c in range(moments.shape[0]):
+        _moments_chunk(X, sample_weight, origin, moments, c, c * chunk_rows,
+                       min(n, (c + 1) * chunk_rows))

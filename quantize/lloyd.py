@@ -63,13 +63,15 @@ def labelled_sqdist(X, centers, labels, n_threads):
     return out
 
 
-def weighted_tolerance(X, sample_weight, tol):
+def weighted_tolerance(X, sample_weight, tol, n_threads):
     """``tol`` scaled by the mean weighted variance of the features."""
     if tol == 0:
         return 0.0
-    mean = np.average(X, axis=0, weights=sample_weight)
-    variance = np.average((X - mean) ** 2, axis=0, weights=sample_weight)
-    return float(np.mean(variance) * tol)
+    moments = np.empty((n_chunks(X.shape[0]), 2, X.shape[1]))
+    _kernels.lloyd.weighted_moments(X, sample_weight, X[0].astype(np.float64), moments,
+                                    CHUNK_ROWS, n_threads)
+    first, second = moments.sum(axis=0) / sample_weight.sum()
+    return float(np.mean(second - first ** 2) * tol)
 
 
 def _relocate_empty(sums, weights, X, sample_weight, centers, labels, n_threads):
@@ -245,7 +247,7 @@ class KMeans:
         n_clusters, init, n_init, max_iter, tol = self._check_params(X)
         rng = check_random_state(self.random_state)
         n_threads = resolve_n_threads(self.n_threads)
-        tol = weighted_tolerance(X, sample_weight, tol)
+        tol = weighted_tolerance(X, sample_weight, tol, n_threads)
         best = None
         for _ in range(n_init):
             centers = self._initial_centers(X, sample_weight, n_clusters, init, rng, n_threads)

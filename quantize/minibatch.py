@@ -176,7 +176,7 @@ class MiniBatchKMeans:
         self._start(X[seed_rows], sample_weight[seed_rows], rng, n_threads)
 
         batch_size = min(self._batch_size, n)
-        tol = weighted_tolerance(X, sample_weight, check_tol(self.tol))
+        tol = weighted_tolerance(X, sample_weight, check_tol(self.tol), n_threads)
         ones = np.ones(batch_size)
         alpha = min(1.0, 2.0 * batch_size / (n + 1))
         ewa = best_ewa = np.inf
