@@ -7,6 +7,16 @@ silently import the slow pure-Python files instead; refuse that loudly.
 """
 import importlib
 import importlib.machinery
+import os
+
+# Idle OpenMP threads sleep instead of spinning. On a busy 2-core machine spinning
+# threads steal the core the work needs: with a competing process, 2 threads took
+# 2x the time of 1 thread on a 0.1 MP image under libgomp's default policy, and
+# the same time as 1 thread (or less) when passive; without load the two policies
+# time the same (bench/kmeans.py --load). libgomp reads this once, when it loads,
+# so it must be set before the first compiled kernel is imported; a value the user
+# set is kept.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 _KERNEL_MODULES = ("_lloyd_pythran", "_seeding_pythran", "_minibatch_pythran")
 

@@ -23,6 +23,8 @@ import numpy as np
 #pythran export assign_nearest(float64[:,:], float64[:,:], int64[:,:], float64[:,:], int32[:], float64[:], float64[:], bool, int, int)
 #pythran export lloyd_step(float32[:,:], float64[:], float64[:,:], int64[:,:], float64[:,:], float64[:], float64[:], float64[:], int32[:], float64[:], float64[:], float64[:,:,:], float64[:,:], int64[:], int, int)
 #pythran export lloyd_step(float64[:,:], float64[:], float64[:,:], int64[:,:], float64[:,:], float64[:], float64[:], float64[:], int32[:], float64[:], float64[:], float64[:,:,:], float64[:,:], int64[:], int, int)
+#pythran export cluster_sums(float32[:,:], float64[:], int32[:], float64[:,:,:], float64[:,:], int, int)
+#pythran export cluster_sums(float64[:,:], float64[:], int32[:], float64[:,:,:], float64[:,:], int, int)
 #pythran export labelled_sqdist(float32[:,:], float64[:,:], int32[:], float64[:], int, int)
 #pythran export labelled_sqdist(float64[:,:], float64[:,:], int32[:], float64[:], int, int)
 #pythran export weighted_moments(float32[:,:], float64[:], float64[:], float64[:,:,:], int, int)
@@ -89,8 +91,6 @@ def assign_nearest(X, centers, order, cc_sorted, labels, dist, lower, need_secon
 
 def _lloyd_chunk(X, sample_weight, centers, order, cc_sorted, half_gap, upper_shift,
                  lower_shift, labels, upper, lower, sums, weights, c, start, stop):
-    sums[c] = 0.0
-    weights[c] = 0.0
     changed = 0
     for i in range(start, stop):
         a = labels[i]
@@ -104,41 +104,63 @@ def _lloyd_chunk(X, sample_weight, centers, order, cc_sorted, half_gap, upper_sh
                 best, best_sq, second_sq = _nearest(X, i, centers, order, cc_sorted,
                                                     a, a_sq, True)
                 if best != a:
+                    # Only a row that changes cluster touches the sums.
                     changed += 1
-                    a = best
                     labels[i] = best
+                    w = sample_weight[i]
+                    for f in range(X.shape[1]):
+                        sums[c, a, f] -= w * X[i, f]
+                        sums[c, best, f] += w * X[i, f]
+                    weights[c, a] -= w
+                    weights[c, best] += w
                 u = np.sqrt(best_sq)
                 l = np.sqrt(second_sq)
         upper[i] = u
         lower[i] = l
-        w = sample_weight[i]
-        for f in range(X.shape[1]):
-            sums[c, a, f] += w * X[i, f]
-        weights[c, a] += w
     return changed
 
 
 def lloyd_step(X, sample_weight, centers, order, cc_sorted, half_gap, upper_shift,
                lower_shift, labels, upper, lower, sums, weights, changed,
                chunk_rows, n_threads):
-    """One Lloyd iteration with Hamerly bounds.
+    """One Lloyd E-step with Hamerly bounds, keeping the cluster sums up to date.
 
     On entry ``labels``, ``upper`` and ``lower`` are valid for the previous centers,
     which moved by at most ``upper_shift[a]`` (center a) and ``lower_shift[a]`` (any
-    other center). Rows whose bounds prove their label right are not searched.
-    On exit the labels are those of the nearest ``centers``, and chunk ``c`` holds in
-    ``sums[c]`` (n_clusters, n_features) and ``weights[c]`` the weighted sums per
-    cluster of its rows, and in ``changed[c]`` how many of its labels changed.
+    other center), and chunk c's weighted sums per cluster are in ``sums[c]``
+    (n_clusters, n_features) and ``weights[c]``. Rows whose bounds prove their label
+    right are not searched. On exit the labels are those of the nearest
+    ``centers``, the sums match them, and ``changed[c]`` counts chunk c's changes.
     ``half_gap[a]`` is half the distance from center a to its nearest other center.
     """
     n = X.shape[0]
-    n_chunks = sums.shape[0]
     #omp parallel for schedule(dynamic) num_threads(n_threads)
-    for c in range(n_chunks):
+    for c in range(sums.shape[0]):
         changed[c] = _lloyd_chunk(X, sample_weight, centers, order, cc_sorted,
                                   half_gap, upper_shift, lower_shift, labels, upper,
                                   lower, sums, weights, c, c * chunk_rows,
                                   min(n, (c + 1) * chunk_rows))
+
+
+def _sums_chunk(X, sample_weight, labels, sums, weights, c, start, stop):
+    sums[c] = 0.0
+    weights[c] = 0.0
+    for i in range(start, stop):
+        a = labels[i]
+        w = sample_weight[i]
+        for f in range(X.shape[1]):
+            sums[c, a, f] += w * X[i, f]
+        weights[c, a] += w
+
+
+def cluster_sums(X, sample_weight, labels, sums, weights, chunk_rows, n_threads):
+    """Weighted sum of the rows (``sums[c]``) and their weight (``weights[c]``) per
+    cluster, per chunk c."""
+    n = X.shape[0]
+    #omp parallel for schedule(dynamic) num_threads(n_threads)
+    for c in range(sums.shape[0]):
+        _sums_chunk(X, sample_weight, labels, sums, weights, c, c * chunk_rows,
+                    min(n, (c + 1) * chunk_rows))
 
 
 def labelled_sqdist(X, centers, labels, out, chunk_rows, n_threads):

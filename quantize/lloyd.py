@@ -108,21 +108,20 @@ def _shifts(old, new):
 
 
 def lloyd(X, sample_weight, centers, max_iter, tol, n_threads):
-    """Trusting driver: run Lloyd iterations from ``centers`` (float64, not modified)."""
+    """Trusting driver: run Lloyd iterations from ``centers`` (float64, not modified).
+
+    Each iteration is an M-step (centers from the cluster sums) then an E-step (labels
+    for the new centers), which also updates the sums for the rows that moved.
+    """
     n, n_features = X.shape
     k = len(centers)
     labels, upper, lower = assign_labels(X, centers, n_threads, need_second=True)
     sums = np.empty((n_chunks(n), k, n_features))
     weights = np.empty((n_chunks(n), k))
     changed = np.empty(n_chunks(n), dtype=np.int64)
-    upper_shift = np.zeros(k)
-    lower_shift = np.zeros(k)
-    geometry = _Geometry.of(centers)
+    _kernels.lloyd.cluster_sums(X, sample_weight, labels, sums, weights, CHUNK_ROWS, n_threads)
     strict = stuck = False
     for n_iter in range(1, max_iter + 1):
-        _kernels.lloyd.lloyd_step(X, sample_weight, centers, geometry.order, geometry.cc_sorted,
-                                  geometry.half_gap, upper_shift, lower_shift, labels, upper, lower,
-                                  sums, weights, changed, CHUNK_ROWS, n_threads)
         cluster_sums = sums.sum(axis=0)
         cluster_weights = weights.sum(axis=0)
         stuck_clusters = _relocate_empty(cluster_sums, cluster_weights, X, sample_weight,
@@ -132,23 +131,30 @@ def lloyd(X, sample_weight, centers, max_iter, tol, n_threads):
         new_centers[filled] = cluster_sums[filled] / cluster_weights[filled, None]
         upper_shift, lower_shift = _shifts(centers, new_centers)
         centers = new_centers
-        geometry = _Geometry.of(centers)
         if n_iter > 1 and changed.sum() == 0:
-            strict = True
+            strict = True  # the labels did not change: the centers are final
             break
         if stuck_clusters.size:  # every point sits on a center: nothing left to improve
             stuck = True
             break
-        if (upper_shift ** 2).sum() <= tol:
+        if (upper_shift ** 2).sum() <= tol or n_iter == max_iter:
             break
-    if not strict:
-        # Bring the labels up to date with the final centers.
-        _kernels.lloyd.lloyd_step(X, sample_weight, centers, geometry.order, geometry.cc_sorted,
-                                  geometry.half_gap, upper_shift, lower_shift, labels, upper, lower,
-                                  sums, weights, changed, CHUNK_ROWS, n_threads)
+        _e_step(X, sample_weight, centers, upper_shift, lower_shift, labels, upper, lower,
+                sums, weights, changed, n_threads)
+    if not strict:  # bring the labels up to date with the final centers
+        _e_step(X, sample_weight, centers, upper_shift, lower_shift, labels, upper, lower,
+                sums, weights, changed, n_threads)
     inertia = float(np.sum(sample_weight * labelled_sqdist(X, centers, labels, n_threads)))
     converged = strict or stuck or n_iter < max_iter
     return LloydResult(centers, labels, inertia, n_iter, converged)
+
+
+def _e_step(X, sample_weight, centers, upper_shift, lower_shift, labels, upper, lower, sums,
+            weights, changed, n_threads):
+    geometry = _Geometry.of(centers)
+    _kernels.lloyd.lloyd_step(X, sample_weight, centers, geometry.order, geometry.cc_sorted,
+                              geometry.half_gap, upper_shift, lower_shift, labels, upper, lower,
+                              sums, weights, changed, CHUNK_ROWS, n_threads)
 
 
 def drop_empty_clusters(result, X, sample_weight, n_threads):

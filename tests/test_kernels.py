@@ -67,6 +67,7 @@ def _lloyd_step(module, X, w, centers, labels, upper, lower, shift, other_shift)
     weights = np.empty((n_chunks, len(centers)))
     changed = np.empty(n_chunks, np.int64)
     labels, upper, lower = labels.copy(), upper.copy(), lower.copy()
+    module.cluster_sums(X, w, labels, sums, weights, CHUNK, 2)
     module.lloyd_step(X, w, centers, g.order, g.cc_sorted, g.half_gap, shift, other_shift, labels,
                       upper, lower, sums, weights, changed, CHUNK, 2)
     return labels, upper, lower, sums, weights, changed
