@@ -1,5 +1,8 @@
 """quantize: image color quantization and segmentation on fast weighted k-means."""
+from .codebook import Codebook
+from .compress import CompressedImage, compress_image, compress_to_quality
 from .errors import FewDistinctPointsWarning, InputError, QuantizeError
+from .io import load_image
 from .lloyd import KMeans
 from .minibatch import MiniBatchKMeans
 from .seeding import kmeans_plusplus
@@ -7,6 +10,11 @@ from .seeding import kmeans_plusplus
 __version__ = "0.1.0"
 
 __all__ = [
+    "Codebook",
+    "CompressedImage",
+    "compress_image",
+    "compress_to_quality",
+    "load_image",
     "FewDistinctPointsWarning",
     "InputError",
     "KMeans",

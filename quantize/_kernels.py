@@ -18,9 +18,6 @@ import os
 # set is kept.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-_KERNEL_MODULES = ("_lloyd_pythran", "_seeding_pythran", "_minibatch_pythran")
-
-
 def _import_compiled(name):
     module = importlib.import_module(f"quantize.{name}")
     path = getattr(module, "__file__", "") or ""
@@ -36,3 +33,4 @@ def _import_compiled(name):
 lloyd = _import_compiled("_lloyd_pythran")
 seeding = _import_compiled("_seeding_pythran")
 minibatch = _import_compiled("_minibatch_pythran")
+histogram = _import_compiled("_histogram_pythran")

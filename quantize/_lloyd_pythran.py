@@ -29,18 +29,19 @@ import numpy as np
 #pythran export labelled_sqdist(float64[:,:], float64[:,:], int32[:], float64[:], int, int)
 #pythran export weighted_moments(float32[:,:], float64[:], float64[:], float64[:,:,:], int, int)
 #pythran export weighted_moments(float64[:,:], float64[:], float64[:], float64[:,:,:], int, int)
+#pythran export dither_floyd_steinberg(float32[:,:,:], float64[:,:], int64[:,:], float64[:,:], float64[:], float64[:], int32[:,:])
 
 
-def _sqdist(X, i, centers, j):
+def _sqdist(x, centers, j):
     d = 0.0
-    for f in range(X.shape[1]):
-        t = X[i, f] - centers[j, f]
+    for f in range(x.shape[0]):
+        t = x[f] - centers[j, f]
         d += t * t
     return d
 
 
-def _nearest(X, i, centers, order, cc_sorted, hint, hint_sq, need_second):
-    """Return (best, best_sq, second_sq) for row i, scanning from center ``hint``."""
+def _nearest(x, centers, order, cc_sorted, hint, hint_sq, need_second):
+    """Return (best, best_sq, second_sq) for point x, scanning from center ``hint``."""
     best = hint
     best_sq = hint_sq
     second_sq = np.inf
@@ -52,7 +53,7 @@ def _nearest(X, i, centers, order, cc_sorted, hint, hint_sq, need_second):
             if gap_sq >= second_sq or (not need_second and gap_sq >= best_sq):
                 break
         j = order[hint, m]
-        d = _sqdist(X, i, centers, j)
+        d = _sqdist(x, centers, j)
         if d < best_sq:
             second_sq = best_sq
             best_sq = d
@@ -67,8 +68,8 @@ def _assign_chunk(X, centers, order, cc_sorted, labels, dist, lower, need_second
     # Neighbouring rows of an image are alike: the previous row's label is the hint.
     hint = 0
     for i in range(start, stop):
-        hint_sq = _sqdist(X, i, centers, hint)
-        best, best_sq, second_sq = _nearest(X, i, centers, order, cc_sorted,
+        hint_sq = _sqdist(X[i], centers, hint)
+        best, best_sq, second_sq = _nearest(X[i], centers, order, cc_sorted,
                                             hint, hint_sq, need_second)
         labels[i] = best
         dist[i] = np.sqrt(best_sq)
@@ -98,10 +99,10 @@ def _lloyd_chunk(X, sample_weight, centers, order, cc_sorted, half_gap, upper_sh
         l = lower[i] - lower_shift[a]
         bound = max(l, half_gap[a])
         if u > bound:
-            a_sq = _sqdist(X, i, centers, a)
+            a_sq = _sqdist(X[i], centers, a)
             u = np.sqrt(a_sq)
             if u > bound:
-                best, best_sq, second_sq = _nearest(X, i, centers, order, cc_sorted,
+                best, best_sq, second_sq = _nearest(X[i], centers, order, cc_sorted,
                                                     a, a_sq, True)
                 if best != a:
                     # Only a row that changes cluster touches the sums.
@@ -170,7 +171,7 @@ def labelled_sqdist(X, centers, labels, out, chunk_rows, n_threads):
     #omp parallel for schedule(dynamic) num_threads(n_threads)
     for c in range(n_chunks):
         for i in range(c * chunk_rows, min(n, (c + 1) * chunk_rows)):
-            out[i] = _sqdist(X, i, centers, labels[i])
+            out[i] = _sqdist(X[i], centers, labels[i])
 
 
 def _moments_chunk(X, sample_weight, origin, moments, c, start, stop):
@@ -192,3 +193,45 @@ def weighted_moments(X, sample_weight, origin, moments, chunk_rows, n_threads):
     for c in range(moments.shape[0]):
         _moments_chunk(X, sample_weight, origin, moments, c, c * chunk_rows,
                        min(n, (c + 1) * chunk_rows))
+
+
+def _diffuse(row, col, error, weight):
+    for f in range(error.shape[0]):
+        row[col, f] += error[f] * weight
+
+
+def dither_floyd_steinberg(image, centers, order, cc_sorted, low, high, labels):
+    """Label every pixel of ``image`` (M, N, C) with Floyd-Steinberg error diffusion.
+
+    Rows are scanned in serpentine order (left to right, then right to left), so
+    errors do not drift in one direction. The diffused value is clipped to
+    [``low``, ``high``] per feature (the palette's range), which keeps runaway
+    errors from smearing across large flat areas. Serial by nature: each pixel
+    needs the error of the one before.
+    """
+    n_rows, n_cols, n_features = image.shape
+    # Error rows padded by one column on each side: pixel col lives at col + 1.
+    current = np.zeros((n_cols + 2, n_features))
+    below = np.zeros((n_cols + 2, n_features))
+    value = np.zeros(n_features)
+    error = np.zeros(n_features)
+    hint = 0
+    for r in range(n_rows):
+        step = 1 if r % 2 == 0 else -1
+        for s in range(n_cols):
+            col = s if step == 1 else n_cols - 1 - s
+            for f in range(n_features):
+                v = image[r, col, f] + current[col + 1, f]
+                value[f] = min(max(v, low[f]), high[f])
+            best, best_sq, second_sq = _nearest(value, centers, order, cc_sorted, hint,
+                                                _sqdist(value, centers, hint), False)
+            labels[r, col] = best
+            hint = best
+            for f in range(n_features):
+                error[f] = value[f] - centers[best, f]
+            _diffuse(current, col + 1 + step, error, 7.0 / 16.0)
+            _diffuse(below, col + 1 - step, error, 3.0 / 16.0)
+            _diffuse(below, col + 1, error, 5.0 / 16.0)
+            _diffuse(below, col + 1 + step, error, 1.0 / 16.0)
+        current, below = below, current
+        below[:] = 0.0

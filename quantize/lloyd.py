@@ -74,12 +74,12 @@ def weighted_tolerance(X, sample_weight, tol, n_threads):
     return float(np.mean(second - first ** 2) * tol)
 
 
-def _relocate_empty(sums, weights, X, sample_weight, centers, labels, n_threads):
+def _relocate_empty(sums, weights, X, sample_weight, centers, labels, fixed, n_threads):
     """Move each empty cluster to one of the worst-fitting points (largest squared
     distance to its center, positive weight), removing that point from its old
     cluster's sums. Returns the clusters that could not be relocated because every
     point already sits on a center."""
-    empty = np.flatnonzero(weights == 0)
+    empty = np.flatnonzero((weights == 0) & ~fixed)
     if empty.size == 0:
         return empty
     sqdist = labelled_sqdist(X, centers, labels, n_threads)
@@ -107,8 +107,10 @@ def _shifts(old, new):
     return shift, other
 
 
-def lloyd(X, sample_weight, centers, max_iter, tol, n_threads):
+def lloyd(X, sample_weight, centers, max_iter, tol, n_threads, fixed=None):
     """Trusting driver: run Lloyd iterations from ``centers`` (float64, not modified).
+
+    Centers where the boolean mask ``fixed`` is true never move (must-keep colors).
 
     Each iteration is an M-step (centers from the cluster sums) then an E-step (labels
     for the new centers), which also updates the sums for the rows that moved.
@@ -120,13 +122,14 @@ def lloyd(X, sample_weight, centers, max_iter, tol, n_threads):
     weights = np.empty((n_chunks(n), k))
     changed = np.empty(n_chunks(n), dtype=np.int64)
     _kernels.lloyd.cluster_sums(X, sample_weight, labels, sums, weights, CHUNK_ROWS, n_threads)
+    movable = np.ones(k, dtype=bool) if fixed is None else ~fixed
     strict = stuck = False
     for n_iter in range(1, max_iter + 1):
         cluster_sums = sums.sum(axis=0)
         cluster_weights = weights.sum(axis=0)
         stuck_clusters = _relocate_empty(cluster_sums, cluster_weights, X, sample_weight,
-                                         centers, labels, n_threads)
-        filled = cluster_weights > 0
+                                         centers, labels, ~movable, n_threads)
+        filled = (cluster_weights > 0) & movable
         new_centers = centers.copy()
         new_centers[filled] = cluster_sums[filled] / cluster_weights[filled, None]
         upper_shift, lower_shift = _shifts(centers, new_centers)

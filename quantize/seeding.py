@@ -77,27 +77,39 @@ def _sample_rows(chunk_potentials, row_potential, n_rows, rng, size):
     return rows
 
 
-def _kmeans_plusplus(X, sample_weight, n_clusters, rng, n_local_trials, n_threads):
-    """Trusting driver: X C-contiguous float, weights float64 with a positive sum."""
+def _kmeans_plusplus(X, sample_weight, n_clusters, rng, n_local_trials, n_threads, preset=None):
+    """Trusting driver: X C-contiguous float, weights float64 with a positive sum.
+
+    ``preset`` (m, n_features) float64 centers, if given, are taken as the first m
+    centers (their indices are -1) and the rest are chosen around them.
+    """
     n_samples, n_features = X.shape
     centers = np.empty((n_clusters, n_features))
-    indices = np.empty(n_clusters, dtype=np.intp)
+    indices = np.full(n_clusters, -1, dtype=np.intp)
     closest_sq = np.full(n_samples, np.inf)
     closest = np.zeros(n_samples, dtype=np.int32)
     potentials = np.empty(n_chunks(n_samples))
     trial_potentials = np.empty((len(potentials), n_local_trials))
 
-    weight_chunks = np.add.reduceat(sample_weight, np.arange(0, n_samples, CHUNK_ROWS))
-    first = _sample_rows(weight_chunks, lambda a, b: sample_weight[a:b], n_samples, rng, 1)[0]
-    centers[0] = X[first]
-    indices[0] = first
-    _kernels.seeding.add_center(X, sample_weight, closest_sq, closest, centers[0], 0,
-                                np.zeros(1), potentials, CHUNK_ROWS, n_threads)
+    def choose(c, center, gaps):
+        centers[c] = center
+        _kernels.seeding.add_center(X, sample_weight, closest_sq, closest, centers[c], c,
+                                    gaps, potentials, CHUNK_ROWS, n_threads)
+
+    n_preset = 0 if preset is None else len(preset)
+    for c in range(n_preset):
+        choose(c, preset[c], ((centers[:max(c, 1)] - preset[c]) ** 2).sum(axis=1))
+    if n_preset == 0:
+        weight_chunks = np.add.reduceat(sample_weight, np.arange(0, n_samples, CHUNK_ROWS))
+        first = _sample_rows(weight_chunks, lambda a, b: sample_weight[a:b], n_samples, rng, 1)[0]
+        indices[0] = first
+        choose(0, X[first], np.zeros(1))
+        n_preset = 1
 
     def row_potential(start, stop):
         return sample_weight[start:stop] * closest_sq[start:stop]
 
-    for c in range(1, n_clusters):
+    for c in range(n_preset, n_clusters):
         if not potentials.sum() > 0:
             warnings.warn(
                 f"X has only {c} distinct points of positive weight, fewer than "
@@ -111,8 +123,6 @@ def _kmeans_plusplus(X, sample_weight, n_clusters, rng, n_local_trials, n_thread
         _kernels.seeding.trial_potentials(X, sample_weight, closest_sq, closest, candidates,
                                           gaps, trial_potentials, CHUNK_ROWS, n_threads)
         best = int(np.argmin(trial_potentials.sum(axis=0)))
-        centers[c] = candidates[best]
         indices[c] = candidate_ids[best]
-        _kernels.seeding.add_center(X, sample_weight, closest_sq, closest, centers[c], c,
-                                    gaps[best], potentials, CHUNK_ROWS, n_threads)
+        choose(c, candidates[best], gaps[best])
     return centers, indices

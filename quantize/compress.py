@@ -1,0 +1,342 @@
+"""Compress a photo to N colors: the palette, the indexed image and its error.
+
+The pipeline, after libimagequant's: a histogram of unique colors (counts as
+weights) -> colors to the feature space -> weighted k-means, coarse to fine
+(k-means++ and restarts on 5-bit bins, then 6-bit bins, then every unique color)
+-> palette rounded to 8 bits -> nearest-color remap (or Floyd-Steinberg dither).
+"""
+import io
+import math
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+from PIL import Image
+
+from . import _kernels
+from ._parallel import resolve_n_threads
+from ._validation import check_random_state
+from .codebook import Codebook
+from .errors import FewDistinctPointsWarning, InputError
+from .features import check_space, colors_to_features
+from .histogram import bin_colors, color_histogram
+from .io import check_output, load_image, write_atomically
+from .lloyd import _Geometry, lloyd, weighted_tolerance
+from .plots import comparison
+from .seeding import _kmeans_plusplus
+
+MAX_COLORS = 256  # an indexed PNG or GIF holds at most 256 entries
+# Coarse levels (bits per channel) used while they hold enough bins to be worth it.
+COARSE_BITS = (5, 6)
+MIN_BINS_PER_CLUSTER = 4
+# k-means++ restarts on the 5-bit problem; the best seeds the finer levels. Cheap
+# there (a few thousand bins), and a single run leaves k-means in a worse local
+# minimum on some photos at small k.
+COARSE_RESTARTS = 6
+COARSE_TOL = 1e-3
+FINE_TOL = 1e-4
+MAX_ITER = 100
+
+
+@dataclass(frozen=True)
+class CompressedImage:
+    """An image reduced to a palette.
+
+    palette : ndarray (n_colors, 3) or (n_colors, 4) uint8, most used first
+    labels : ndarray (M, N) uint8 palette indices
+    counts : ndarray (n_colors,) pixels per palette entry
+    mse, psnr : float
+        Mean squared error per channel (0-255 scale) against the input, and the
+        matching PSNR in dB (inf when exact).
+    space : str
+        Feature space the palette was fitted in.
+    icc_profile : bytes or None
+    """
+    palette: np.ndarray
+    labels: np.ndarray
+    counts: np.ndarray
+    mse: float
+    psnr: float
+    space: str
+    icc_profile: bytes | None = field(default=None, repr=False)
+
+    @property
+    def proportions(self):
+        return self.counts / self.counts.sum()
+
+    @property
+    def codebook(self):
+        return Codebook(self.palette, self.space)
+
+    def to_array(self):
+        """(M, N, 3|4) uint8: the decoded image."""
+        return self.palette[self.labels]
+
+    def to_pil(self):
+        """A mode "P" image; per-entry alpha in ``info["transparency"]``."""
+        image = Image.fromarray(self.labels, mode="P")
+        image.putpalette(self.palette[:, :3].tobytes(), rawmode="RGB")
+        if self.palette.shape[1] == 4:
+            image.info["transparency"] = bytes(self.palette[:, 3].tolist())
+        if self.icc_profile:
+            image.info["icc_profile"] = self.icc_profile
+        return image
+
+    def encoded(self, fmt):
+        """The image file content: "png" or "gif" indexed, other formats as RGB(A)."""
+        fmt = fmt.lower()
+        buffer = io.BytesIO()
+        if fmt in ("png", "gif"):
+            image = self.to_pil()
+            options = {"optimize": True}
+            if fmt == "gif" and self.palette.shape[1] == 4:
+                # GIF has one transparent index, not per-entry alpha.
+                transparent = np.flatnonzero(self.palette[:, 3] == 0)
+                image.info.pop("transparency", None)
+                if transparent.size:
+                    options["transparency"] = int(transparent[0])
+            if fmt == "png" and self.icc_profile:
+                options["icc_profile"] = self.icc_profile
+            image.save(buffer, format=fmt.upper(), **options)
+        else:
+            array = self.to_array()
+            mode = "RGBA" if array.shape[2] == 4 else "RGB"
+            if fmt in ("jpeg", "jpg"):
+                array, mode, fmt = array[:, :, :3], "RGB", "jpeg"
+            Image.fromarray(array, mode).save(buffer, format=fmt.upper())
+        return buffer.getvalue()
+
+
+def compress_image(image, n_colors, *, space="lab", dither=False, random_state=None,
+                   palette=None, locked_colors=None, alpha_threshold=8, n_threads=None,
+                   max_pixels=None):
+    """Reduce an image to at most ``n_colors`` colors.
+
+    Parameters
+    ----------
+    image : path, PIL.Image or ndarray (M, N[, 3|4])
+    n_colors : int, 1..256
+        Exactly this many colors when the image has at least as many (else all of
+        its colors, with a :class:`FewDistinctPointsWarning`).
+    space : {"lab", "oklab", "rgb"}
+        Where colors are compared; "lab" (CIELAB) follows perception, "rgb"
+        minimizes the RGB error (PSNR).
+    dither : bool
+        Floyd-Steinberg error diffusion instead of nearest-color mapping.
+    random_state : None, int or numpy.random.Generator
+    palette : array_like (n, 3|4) uint8, optional
+        Remap to this fixed palette instead of learning one (``n_colors`` ignored).
+    locked_colors : array_like (m, 3|4) uint8, optional
+        Colors that must be in the palette; the other ``n_colors - m`` are learned.
+    alpha_threshold : int
+        Pixels with alpha below this do not pull the palette; fully transparent
+        pixels share one palette entry.
+    n_threads : int, optional
+    max_pixels : int, optional
+        Raise (or lower) Pillow's decompression-bomb limit for a file.
+
+    Returns
+    -------
+    CompressedImage
+
+    Examples
+    --------
+    >>> import numpy as np, quantize
+    >>> rng = np.random.default_rng(0)
+    >>> image = rng.integers(0, 256, (64, 64, 3), dtype=np.uint8)
+    >>> result = quantize.compress_image(image, 16, random_state=0)
+    >>> result.palette.shape, result.labels.shape, result.to_pil().mode
+    ((16, 3), (64, 64), 'P')
+    """
+    loaded = load_image(image, max_pixels=max_pixels)
+    check_space(space)
+    n_threads = resolve_n_threads(n_threads)
+    rng = check_random_state(random_state)
+    pixels = loaded.pixels
+    if palette is not None:
+        book = Codebook(np.asarray(palette), space)
+    else:
+        n_colors = _check_n_colors(n_colors)
+        locked = None if locked_colors is None else Codebook(np.asarray(locked_colors), space).palette
+        book = learn_palette(pixels, n_colors, space, rng, n_threads, locked, alpha_threshold)
+    return _remap(pixels, book, dither, n_threads, loaded.icc_profile)
+
+
+def _check_n_colors(n_colors):
+    if isinstance(n_colors, bool) or not isinstance(n_colors, (int, np.integer)) or not 1 <= n_colors <= MAX_COLORS:
+        raise InputError(f"n_colors must be an integer from 1 to {MAX_COLORS}, got {n_colors!r}")
+    return int(n_colors)
+
+
+def learn_palette(pixels, n_colors, space, rng, n_threads, locked=None, alpha_threshold=8):
+    """Fit a Codebook of ``n_colors`` to an (M, N, 3|4) uint8 image."""
+    histogram = color_histogram(pixels, n_threads)
+    colors, weights = histogram.colors, histogram.counts.astype(np.float64)
+    reserved = []
+    if colors.shape[1] == 4:
+        transparent = colors[:, 3] == 0
+        if transparent.any():
+            reserved.append(np.zeros(4, dtype=np.uint8))  # one entry for every invisible pixel
+        weights = np.where(colors[:, 3] < alpha_threshold, 0.0, weights)
+    if locked is not None:
+        locked = Codebook(locked, space)._match_channels(locked)
+        reserved.extend(locked)
+    n_learned = n_colors - len(reserved)
+    if n_learned < 0 or (n_learned == 0 and not reserved):
+        raise InputError(f"n_colors={n_colors} leaves no room for {len(reserved)} locked or transparent colors")
+    visible = weights > 0
+    if n_learned == 0 or not visible.any():
+        return Codebook(np.array(reserved, dtype=np.uint8).reshape(-1, colors.shape[1]), space)
+    if visible.sum() <= n_learned:
+        if visible.sum() < n_learned:
+            warnings.warn(f"the image has only {int(visible.sum())} distinct visible colors, fewer than "
+                          f"the {n_learned} asked for; keeping them all", FewDistinctPointsWarning, stacklevel=3)
+        learned = colors[visible]
+    else:
+        preset = colors_to_features(locked, space) if locked is not None else None
+        centers = _fit_centers(colors[visible], weights[visible], n_learned, space, rng, n_threads, preset)
+        learned = Codebook.from_centers(centers, space).palette
+        if locked is not None:
+            learned = learned[len(locked):]
+    return Codebook(np.vstack([np.array(reserved, dtype=np.uint8).reshape(-1, colors.shape[1]), learned]), space)
+
+
+def _fit_centers(colors, weights, n_learned, space, rng, n_threads, preset=None):
+    """Weighted k-means of the colors, coarse to fine; preset centers stay fixed."""
+    features = colors_to_features(colors, space).astype(np.float32)
+    n_fixed = 0 if preset is None else len(preset)
+    k = n_learned + n_fixed
+    fixed = np.arange(k) < n_fixed
+    levels = [bits for bits in COARSE_BITS
+              if _n_bins(colors, bits) >= MIN_BINS_PER_CLUSTER * k] + [None]
+    centers = None
+    for bits in levels:
+        if bits is None:
+            X, w = features, weights
+        else:
+            X, w, _ = bin_colors(colors, features, weights, bits)
+            X = X.astype(np.float32)
+        tol = weighted_tolerance(X, w, COARSE_TOL if bits else FINE_TOL, n_threads)
+        if centers is None:
+            centers = _best_seeded_fit(X, w, k, rng, n_threads, preset, fixed, tol,
+                                       COARSE_RESTARTS if bits else 1)
+        else:
+            centers = lloyd(X, w, centers, MAX_ITER, tol, n_threads, fixed).centers
+    return centers
+
+
+def _n_bins(colors, bits):
+    shifted = (colors >> (8 - bits)).astype(np.int64)
+    code = np.zeros(len(colors), dtype=np.int64)
+    for channel in range(colors.shape[1]):
+        code = (code << bits) | shifted[:, channel]
+    return int(np.count_nonzero(np.bincount(code, minlength=1 << (bits * colors.shape[1]))))
+
+
+def _best_seeded_fit(X, w, k, rng, n_threads, preset, fixed, tol, restarts):
+    best = None
+    for _ in range(restarts):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FewDistinctPointsWarning)
+            seeds, _ = _kmeans_plusplus(X, w, k, rng, 2 + int(np.log(k)), n_threads, preset)
+        if len(seeds) < k:  # fewer bins than clusters: pad with copies, relocated by Lloyd
+            seeds = np.vstack([seeds, np.repeat(seeds[-1:], k - len(seeds), axis=0)])
+        result = lloyd(X, w, seeds, MAX_ITER, tol, n_threads, fixed)
+        if best is None or result.inertia < best.inertia:
+            best = result
+    return best.centers
+
+
+def _remap(pixels, book, dither, n_threads, icc_profile):
+    """Map every pixel to the codebook; sort the palette by use; measure the error."""
+    pixels = book._match_channels(pixels)
+    histogram = color_histogram(pixels, n_threads)
+    color_labels = book.encode_colors(histogram.colors, n_threads)
+    if histogram.colors.shape[1] == 4:
+        invisible = np.flatnonzero((book.palette[:, 3] == 0))
+        if invisible.size:
+            color_labels[histogram.colors[:, 3] == 0] = invisible[0]
+    if dither:
+        labels = _dither(histogram, color_labels, book, pixels.shape, n_threads)
+    else:
+        labels = color_labels[histogram.inverse].reshape(pixels.shape[:2])
+    counts = np.bincount(labels.ravel(), minlength=len(book.palette))
+    order = np.argsort(-counts, kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    labels = rank[labels].astype(np.uint8 if len(order) <= 256 else np.uint16)
+    palette = book.palette[order]
+    if dither:
+        diff = palette[labels].astype(np.float64) - pixels
+        mse = float(np.mean(diff * diff))
+    else:
+        diff = book.palette[color_labels].astype(np.float64) - histogram.colors
+        mse = float(np.sum(histogram.counts[:, None] * diff * diff) / (labels.size * pixels.shape[2]))
+    psnr = math.inf if mse == 0 else 10 * math.log10(255.0 ** 2 / mse)
+    return CompressedImage(palette, labels, counts[order], mse, psnr, book.space, icc_profile)
+
+
+def _dither(histogram, color_labels, book, shape, n_threads):
+    features = colors_to_features(histogram.colors, book.space).astype(np.float32)
+    image = np.ascontiguousarray(features[histogram.inverse].reshape(shape[0], shape[1], -1))
+    centers = book.centers
+    geometry = _Geometry.of(centers)
+    labels = np.empty(shape[:2], dtype=np.int32)
+    _kernels.lloyd.dither_floyd_steinberg(image, centers, geometry.order, geometry.cc_sorted,
+                                          centers.min(axis=0), centers.max(axis=0), labels)
+    return labels
+
+
+def compress_to_quality(image, target_psnr, *, max_colors=MAX_COLORS, **options):
+    """The result with the fewest colors (at most ``max_colors``) whose PSNR reaches
+    ``target_psnr``, found by bisection; if none does, the ``max_colors`` result.
+    The returned PSNR says what was reached."""
+    loaded = load_image(image, max_pixels=options.pop("max_pixels", None))
+    pixels = loaded.pixels
+
+    def attempt(n):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FewDistinctPointsWarning)
+            return compress_image(pixels, n, **options)
+
+    best = attempt(_check_n_colors(max_colors))
+    if best.psnr < target_psnr:
+        return _with_profile(best, loaded.icc_profile)
+    low, high = 1, len(best.palette)  # the answer is in (low - 1, high]
+    while low < high:
+        middle = (low + high) // 2
+        result = attempt(middle)
+        if result.psnr >= target_psnr:
+            best, high = result, middle
+        else:
+            low = middle + 1
+    return _with_profile(best, loaded.icc_profile)
+
+
+def _with_profile(result, icc_profile):
+    return CompressedImage(result.palette, result.labels, result.counts, result.mse, result.psnr,
+                           result.space, icc_profile)
+
+
+def compress_file(source, target, *, fmt="png", n_colors=None, quality=None, max_colors=MAX_COLORS,
+                  overwrite=False, compare_path=None, max_pixels=None, **options):
+    """Compress one file and write it atomically; the per-file worker of the CLI.
+
+    Exactly one of ``n_colors``, ``quality`` (target PSNR) or ``options["palette"]``
+    decides the palette. Returns the CompressedImage.
+    """
+    check_output(target, overwrite)  # fail before the work, not after
+    if compare_path is not None:
+        check_output(compare_path, overwrite)
+    loaded = load_image(source, max_pixels=max_pixels)
+    if quality is not None:
+        result = compress_to_quality(loaded.pixels, quality, max_colors=max_colors, **options)
+    else:
+        result = compress_image(loaded.pixels, n_colors, **options)
+    result = _with_profile(result, loaded.icc_profile)
+    content = result.encoded(fmt)
+    write_atomically(target, lambda f: f.write(content), overwrite=overwrite)
+    if compare_path is not None:
+        picture = comparison(loaded.pixels, result.to_array())
+        write_atomically(compare_path, lambda f: picture.save(f, format="PNG"), overwrite=overwrite)
+    return result

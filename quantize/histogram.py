@@ -1,0 +1,73 @@
+"""Unique colors with counts: the weighted point cloud k-means runs on.
+
+A photo of 18 million pixels holds far fewer distinct colors; clustering those,
+with their counts as ``sample_weight``, gives exactly the result of clustering
+every pixel. ``inverse`` maps each pixel back to its color, to expand labels.
+Coarser bins (the top bits of each channel) give a smaller cloud for seeding
+and for the first iterations.
+"""
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import _kernels
+
+_TABLE_SIZE = 1 << 24  # one slot per 8-bit RGB color
+
+
+@dataclass(frozen=True)
+class ColorHistogram:
+    """colors (n_colors, C) uint8; counts (n_colors,) int64; inverse (n_pixels,) int32."""
+    colors: np.ndarray
+    counts: np.ndarray
+    inverse: np.ndarray
+
+
+def color_histogram(pixels, n_threads):
+    """Histogram of an (M, N, 3|4) uint8 image, colors in increasing code order."""
+    flat = pixels.reshape(-1, pixels.shape[2])
+    if flat.shape[1] == 4:
+        return _rgba_histogram(flat)
+    table = np.zeros(_TABLE_SIZE, dtype=np.int32)
+    _kernels.histogram.count_colors(flat, table, n_threads)
+    n_colors = int(np.count_nonzero(table))
+    codes = np.empty(n_colors, dtype=np.int32)
+    counts = np.empty(n_colors, dtype=np.int32)
+    _kernels.histogram.index_colors(table, codes, counts)
+    inverse = np.empty(len(flat), dtype=np.int32)
+    _kernels.histogram.inverse_index(flat, table, inverse, n_threads)
+    colors = np.stack([codes >> 16, (codes >> 8) & 255, codes & 255], axis=1).astype(np.uint8)
+    return ColorHistogram(colors, counts.astype(np.int64), inverse)
+
+
+def _rgba_histogram(flat):
+    # Four channels do not fit the 2**24 table; RGBA images are rarer, so sort.
+    codes = flat.astype(np.uint32)
+    codes = (codes[:, 0] << 24) | (codes[:, 1] << 16) | (codes[:, 2] << 8) | codes[:, 3]
+    unique, inverse, counts = np.unique(codes, return_inverse=True, return_counts=True)
+    colors = np.stack([unique >> 24, (unique >> 16) & 255, (unique >> 8) & 255, unique & 255],
+                      axis=1).astype(np.uint8)
+    return ColorHistogram(colors, counts.astype(np.int64), inverse.astype(np.int32).ravel())
+
+
+def bin_colors(colors, features, weights, bits):
+    """Merge colors that share the top ``bits`` bits of every channel.
+
+    Returns (bin features: weighted mean of the members, bin weights, bin of each color).
+    """
+    shifted = (colors >> (8 - bits)).astype(np.int64)
+    code = np.zeros(len(colors), dtype=np.int64)
+    for channel in range(colors.shape[1]):
+        code = (code << bits) | shifted[:, channel]
+    # A table over all possible bins, not np.unique: no sort of a million codes.
+    present = np.bincount(code, minlength=1 << (bits * colors.shape[1])) > 0
+    bin_of_color = (np.cumsum(present) - 1)[code]
+    n_bins = int(present.sum())
+    bin_weights = np.bincount(bin_of_color, weights=weights, minlength=n_bins)
+    bin_features = np.stack([
+        np.bincount(bin_of_color, weights=weights * features[:, f], minlength=n_bins)
+        for f in range(features.shape[1])
+    ], axis=1)
+    positive = bin_weights > 0
+    bin_features[positive] /= bin_weights[positive, None]
+    return bin_features, bin_weights, bin_of_color

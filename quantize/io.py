@@ -1,0 +1,151 @@
+"""Images in and out: every mode Pillow reads becomes 8-bit RGB or RGBA pixels, and
+files are written through a temporary file renamed into place."""
+import os
+import tempfile
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from .errors import InputError, QuantizeError
+
+
+class OutputExistsError(QuantizeError, FileExistsError):
+    """The output file exists and overwriting was not asked for."""
+
+
+@dataclass(frozen=True)
+class LoadedImage:
+    """Pixels ready for quantization.
+
+    pixels : ndarray (M, N, 3) or (M, N, 4) uint8
+        RGB, or RGBA when the source has transparency.
+    icc_profile : bytes or None
+        The source's RGB ICC profile, to carry to the output.
+    name : str
+        The file name (or a description) for messages.
+    """
+    pixels: np.ndarray
+    icc_profile: bytes | None
+    name: str
+
+    @property
+    def has_alpha(self):
+        return self.pixels.shape[2] == 4
+
+
+def load_image(image, *, max_pixels=None):
+    """Load a file path, a PIL image or an array as 8-bit RGB(A) pixels.
+
+    EXIF orientation is applied. Pillow's decompression-bomb limit applies unless
+    ``max_pixels`` raises (or lowers) it explicitly. Arrays may be (M, N) gray,
+    (M, N, 3) RGB or (M, N, 4) RGBA, as uint8, uint16 or floats in [0, 1].
+    Corrupt, truncated and non-image files raise :class:`InputError` naming the file.
+    """
+    if isinstance(image, np.ndarray):
+        return LoadedImage(_array_pixels(image), None, "<array>")
+    if isinstance(image, Image.Image):
+        return _from_pil(image, getattr(image, "filename", "") or "<image>")
+    path = Path(image)
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    try:
+        with _bomb_limit(max_pixels), warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as im:
+                im.load()
+                return _from_pil(im, str(path))
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise InputError(f"{path}: {error}; raise the limit with max_pixels (--max-pixels) "
+                         "if you trust the file") from None
+    except UnidentifiedImageError:
+        raise InputError(f"{path}: not an image file Pillow can read") from None
+    except (OSError, SyntaxError, ValueError) as error:
+        raise InputError(f"{path}: cannot decode image ({error})") from None
+
+
+class _bomb_limit:
+    """Temporarily replace Pillow's pixel limit when the caller sets one."""
+
+    def __init__(self, max_pixels):
+        self.max_pixels = max_pixels
+
+    def __enter__(self):
+        self.saved = Image.MAX_IMAGE_PIXELS
+        if self.max_pixels is not None:
+            Image.MAX_IMAGE_PIXELS = int(self.max_pixels)
+
+    def __exit__(self, *exc):
+        Image.MAX_IMAGE_PIXELS = self.saved
+
+
+def _from_pil(im, name):
+    im = ImageOps.exif_transpose(im)
+    icc = im.info.get("icc_profile") if im.mode != "CMYK" else None
+    has_alpha = im.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (
+        im.mode in ("P", "L", "RGB") and "transparency" in im.info)
+    if im.mode in ("I;16", "I;16L", "I;16B", "I;16N", "I"):
+        # 16-bit gray: scale to 8 bits ourselves, Pillow's convert("L") clips.
+        gray = np.asarray(im, dtype=np.float64) / 257.0
+        return LoadedImage(_gray_to_rgb(np.rint(np.clip(gray, 0, 255)).astype(np.uint8)), icc, name)
+    if im.mode == "F":
+        gray = np.rint(np.clip(np.asarray(im, dtype=np.float64), 0, 255)).astype(np.uint8)
+        return LoadedImage(_gray_to_rgb(gray), icc, name)
+    rgb = im.convert("RGBA" if has_alpha else "RGB")
+    return LoadedImage(np.array(rgb, dtype=np.uint8), icc, name)
+
+
+def _gray_to_rgb(gray):
+    return np.repeat(gray[:, :, None], 3, axis=2)
+
+
+def _array_pixels(array):
+    if array.ndim == 2:
+        array = array[:, :, None].repeat(3, axis=2)
+    if array.ndim != 3 or array.shape[2] not in (3, 4):
+        raise InputError(f"image array must be (M, N), (M, N, 3) or (M, N, 4), got shape {array.shape}")
+    if array.shape[0] < 1 or array.shape[1] < 1:
+        raise InputError(f"image array is empty: shape {array.shape}")
+    if array.dtype == np.uint8:
+        return np.ascontiguousarray(array)
+    if array.dtype == np.uint16:
+        return np.rint(array / 257.0).astype(np.uint8)
+    if array.dtype.kind == "f":
+        if not np.isfinite(array).all() or array.min() < 0 or array.max() > 1:
+            raise InputError("float image arrays must hold finite values in [0, 1]")
+        return np.rint(array * 255).astype(np.uint8)
+    raise InputError(f"image arrays must be uint8, uint16 or float in [0, 1], got {array.dtype}")
+
+
+def check_output(path, overwrite):
+    """Raise unless ``path`` can be written: its folder exists, and it does not or
+    ``overwrite`` is set. Returns it as a Path."""
+    path = Path(path)
+    if path.exists() and not overwrite:
+        raise OutputExistsError(f"{path}: already exists; pass --overwrite (overwrite=True) to replace it")
+    if not path.parent.is_dir():
+        raise InputError(f"{path}: the folder {path.parent} does not exist")
+    return path
+
+
+def write_atomically(path, write, *, overwrite=False):
+    """Call ``write(file)`` on a temporary file beside ``path``, then rename it into place.
+
+    Readers never see a half-written file, and an existing ``path`` is replaced only
+    with ``overwrite``. The temporary file is removed if writing fails.
+    """
+    path = check_output(path, overwrite)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise

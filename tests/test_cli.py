@@ -1,0 +1,110 @@
+"""The command line through click's CliRunner: outputs, exit codes, refusals."""
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+from quantize.cli.main import cli
+
+
+def _open(path):
+    with Image.open(path) as image:
+        image.load()
+    return image
+
+
+def run(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+
+def test_help_and_version():
+    assert run("--help").exit_code == 0
+    assert "compress" in run("--help").output
+    assert run("--version").output.startswith("quantize, version")
+
+
+def test_compress_writes_an_indexed_png_and_refuses_to_overwrite(photo_path, tmp_path):
+    out = tmp_path / "out.png"
+    result = run("compress", photo_path, "-k", 16, "-o", out)
+    assert result.exit_code == 0, result.output
+    image = _open(out)
+    assert image.mode == "P" and len(image.getcolors()) <= 16
+    before = out.read_bytes()
+    refused = run("compress", photo_path, "-k", 8, "-o", out)
+    assert refused.exit_code == 1 and "already exists" in refused.output
+    assert out.read_bytes() == before
+    assert run("compress", photo_path, "-k", 8, "-o", out, "--overwrite").exit_code == 0
+    assert out.read_bytes() != before
+
+
+def test_default_output_name_and_gif(photo_path):
+    assert run("compress", photo_path, "-k", 8).exit_code == 0
+    assert (photo_path.parent / "cat-quantized.png").exists()
+    assert run("compress", photo_path, "-k", 8, "--format", "gif").exit_code == 0
+    assert _open(photo_path.parent / "cat-quantized.gif").format == "GIF"
+
+
+def test_a_bad_file_fails_alone_with_exit_1(photo_path, tmp_path):
+    bad = tmp_path / "broken.png"
+    bad.write_bytes(b"not a png")
+    out = tmp_path / "out"
+    out.mkdir()
+    result = run("compress", bad, photo_path, "-k", 4, "-o", out)
+    assert result.exit_code == 1
+    assert "broken.png: not an image" in result.output
+    assert (out / "cat.png").exists() and not (out / "broken.png").exists()
+
+
+def test_input_is_never_overwritten(photo_path):
+    before = photo_path.read_bytes()
+    result = run("compress", photo_path, "-k", 4, "-o", photo_path, "--overwrite")
+    assert result.exit_code == 1 and "replace the input" in result.output
+    assert photo_path.read_bytes() == before
+
+
+@pytest.mark.parametrize("args", [
+    ["-k", 0], ["-k", 4, "--quality", 30], [], ["-k", 4, "--space", "hsv"],
+])
+def test_usage_errors_exit_2(photo_path, args):
+    assert run("compress", photo_path, *args).exit_code == 2
+
+
+def test_quality_palette_lock_dither_compare(photo_path, tmp_path):
+    assert run("compress", photo_path, "--quality", 28, "--max-colors", 64, "-o", tmp_path / "q.png").exit_code == 0
+    assert len(_open(tmp_path / "q.png").getcolors()) < 64
+    (tmp_path / "brand.gpl").write_text("GIMP Palette\nName: b\n#\n255 0 0 red\n0 0 255 blue\n")
+    assert run("compress", photo_path, "--palette", tmp_path / "brand.gpl", "-o", tmp_path / "p.png").exit_code == 0
+    assert {c for _, c in _open(tmp_path / "p.png").convert("RGB").getcolors()} <= {(255, 0, 0), (0, 0, 255)}
+    result = run("compress", photo_path, "-k", 6, "--lock", "#00ff00", "--dither", "-o", tmp_path / "l.png",
+                 "--compare", tmp_path / "cmp.png")
+    assert result.exit_code == 0, result.output
+    assert (0, 255, 0) in {c for _, c in _open(tmp_path / "l.png").convert("RGB").getcolors()}
+    assert _open(tmp_path / "cmp.png").size[0] > _open(photo_path).size[0] * 2
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv", "gpl", "png"])
+def test_palette_formats(photo_path, tmp_path, fmt):
+    out = tmp_path / f"pal.{fmt}"
+    result = run("palette", photo_path, "-k", 5, "-o", out)
+    assert result.exit_code == 0, result.output
+    if fmt == "json":
+        colors = json.loads(out.read_text())["colors"]
+        assert len(colors) == 5 and sum(c["proportion"] for c in colors) == pytest.approx(1, abs=1e-4)
+    elif fmt == "png":
+        assert _open(out).format == "PNG"
+    else:
+        assert out.read_text().count("#") >= 5
+
+
+def test_palette_to_stdout_and_plot(photo_path, tmp_path):
+    result = run("palette", photo_path, "-k", 3, "--plot", tmp_path / "cloud.png")
+    assert result.exit_code == 0
+    assert len(json.loads(result.output)["colors"]) == 3
+    assert _open(tmp_path / "cloud.png").size == (684, 684)
+
+
+def test_palette_of_a_missing_file_exits_1(tmp_path):
+    result = run("palette", tmp_path / "none.png", "-k", 3)
+    assert result.exit_code == 1 and "none.png: no such file" in result.output

@@ -1,0 +1,185 @@
+"""compress_image and the Codebook on real and synthetic images."""
+import io
+
+import numpy as np
+import pytest
+import reference
+from PIL import Image
+
+from quantize import Codebook, FewDistinctPointsWarning, InputError, compress_image, compress_to_quality
+from quantize import _kernels
+from quantize.histogram import color_histogram
+
+
+def test_histogram_matches_numpy_unique(photo):
+    hist = color_histogram(photo, 2)
+    flat = photo.reshape(-1, 3)
+    unique, inverse, counts = np.unique(flat, axis=0, return_inverse=True, return_counts=True)
+    np.testing.assert_array_equal(hist.colors, unique)
+    np.testing.assert_array_equal(hist.counts, counts)
+    np.testing.assert_array_equal(hist.colors[hist.inverse], flat)
+
+
+def test_histogram_kernels_match_their_source():
+    plain = reference.load_kernel_source("_histogram_pythran")
+    rgb = np.random.default_rng(0).integers(0, 4, (50, 3), dtype=np.uint8)
+    tables = []
+    for module in (_kernels.histogram, plain):
+        table = np.zeros(1 << 24, dtype=np.int32)
+        module.count_colors(rgb, table, 2)
+        n = int(np.count_nonzero(table))
+        codes, counts, inverse = np.empty(n, np.int32), np.empty(n, np.int32), np.empty(50, np.int32)
+        module.index_colors(table, codes, counts)
+        module.inverse_index(rgb, table, inverse, 2)
+        tables.append((codes, counts, inverse))
+    for a, b in zip(*tables):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("space", ["lab", "oklab", "rgb"])
+@pytest.mark.parametrize("n_colors", [2, 16, 64])
+def test_exactly_n_colors_on_a_photo(photo, space, n_colors):
+    result = compress_image(photo, n_colors, space=space, random_state=0)
+    assert result.palette.shape == (n_colors, 3)
+    assert len(np.unique(result.palette, axis=0)) == n_colors
+    assert result.labels.shape == photo.shape[:2] and result.labels.dtype == np.uint8
+    assert set(np.unique(result.labels)) == set(range(n_colors))
+    assert (np.diff(result.counts) <= 0).all()  # most used first
+    diff = result.to_array().astype(float) - photo
+    assert result.mse == pytest.approx(np.mean(diff ** 2), rel=1e-9)
+    assert result.psnr == pytest.approx(10 * np.log10(255 ** 2 / result.mse))
+
+
+def test_more_colors_lower_error(photo):
+    errors = [compress_image(photo, n, space="rgb", random_state=0).mse for n in (4, 16, 64)]
+    assert errors[0] > errors[1] > errors[2]
+
+
+def test_rgb_space_is_a_real_kmeans_optimum(photo):
+    # The learned palette is at least as good as plain Lloyd on every pixel from it.
+    result = compress_image(photo, 16, space="rgb", random_state=0)
+    pixels = photo.reshape(-1, 3).astype(np.float64)
+    centers, labels, inertia, _ = reference.lloyd(pixels[::7], np.ones(len(pixels[::7])),
+                                                 result.palette.astype(float), 5, 0)
+    ours = reference.sqdist(pixels[::7], result.palette.astype(float)).min(axis=1).sum()
+    assert ours <= inertia * 1.02
+
+
+def test_seed_and_threads_reproduce(photo):
+    a = compress_image(photo, 32, random_state=3, n_threads=1)
+    b = compress_image(photo, 32, random_state=3, n_threads=2)
+    np.testing.assert_array_equal(a.palette, b.palette)
+    np.testing.assert_array_equal(a.labels, b.labels)
+
+
+def test_few_colors_warn_and_are_kept_exactly():
+    image = np.zeros((10, 10, 3), np.uint8)
+    image[:5] = [200, 10, 10]
+    with pytest.warns(FewDistinctPointsWarning, match="only 2 distinct"):
+        result = compress_image(image, 8)
+    assert len(result.palette) == 2 and result.mse == 0 and result.psnr == np.inf
+
+
+def test_alpha_is_kept_and_transparent_pixels_share_one_entry(photo):
+    rgba = np.dstack([photo, np.full(photo.shape[:2], 255, np.uint8)])
+    rgba[:100, :, 3] = 0                 # fully transparent band, colors left behind
+    rgba[100:120, :, 3] = 128            # half transparent band
+    result = compress_image(rgba, 16, random_state=0)
+    assert result.palette.shape == (16, 4)
+    transparent = np.flatnonzero(result.palette[:, 3] == 0)
+    assert len(transparent) == 1
+    assert (result.labels[:100] == transparent[0]).all()
+    assert (result.labels[100:] != transparent[0]).all()
+    assert np.abs(result.palette[result.labels[100:120], 3].astype(int) - 128).max() <= 16
+    reopened = Image.open(io.BytesIO(result.encoded("png")))
+    assert reopened.mode == "P" and "transparency" in reopened.info
+    assert np.asarray(reopened.convert("RGBA"))[:100, :, 3].max() == 0
+
+
+def test_indexed_png_and_gif_reopen_with_at_most_n_colors(photo):
+    result = compress_image(photo, 24, random_state=0)
+    for fmt in ("png", "gif"):
+        reopened = Image.open(io.BytesIO(result.encoded(fmt)))
+        assert reopened.mode == "P"
+        assert len(reopened.getcolors()) <= 24
+        np.testing.assert_array_equal(np.asarray(reopened.convert("RGB")), result.to_array())
+
+
+def test_codebook_round_trip(tmp_path, photo):
+    result = compress_image(photo, 16, random_state=0)
+    book = result.codebook
+    np.testing.assert_array_equal(book.encode(photo), result.labels)
+    np.testing.assert_array_equal(book.decode(book.encode(photo)), result.to_array())
+    book.save(tmp_path / "book.json")
+    loaded = Codebook.load(tmp_path / "book.json")
+    np.testing.assert_array_equal(loaded.palette, book.palette)
+    assert loaded.space == book.space
+
+
+def test_remap_to_a_fixed_palette(photo):
+    palette = np.array([[0, 0, 0], [255, 255, 255], [128, 64, 32]], dtype=np.uint8)
+    result = compress_image(photo, None, palette=palette)
+    assert {tuple(c) for c in result.palette} <= {tuple(c) for c in palette}
+
+
+def test_locked_colors_are_kept(photo):
+    locked = np.array([[255, 0, 255], [0, 255, 0]], dtype=np.uint8)
+    result = compress_image(photo, 12, locked_colors=locked, random_state=0)
+    assert len(result.palette) == 12
+    kept = {tuple(c) for c in result.palette}
+    assert (255, 0, 255) in kept and (0, 255, 0) in kept
+    free = compress_image(photo, 10, random_state=0)
+    assert result.mse < 1.5 * free.mse
+
+
+@pytest.mark.parametrize("space, n_colors, gain", [("rgb", 4, 0.6), ("lab", 16, 0.85)])
+def test_dither_keeps_local_means(gradient, space, n_colors, gain):
+    # Error diffusion happens in the feature space, so it keeps local means best there.
+    plain = compress_image(gradient, n_colors, space=space, random_state=0)
+    dithered = compress_image(gradient, n_colors, space=space, dither=True, random_state=0)
+    assert len(np.unique(dithered.labels)) <= n_colors
+
+    def block_means(image):
+        return image.astype(float).reshape(8, 8, 12, 8, 3).mean(axis=(1, 3))
+
+    target = block_means(gradient)
+    assert np.abs(block_means(dithered.to_array()) - target).mean() < gain * np.abs(
+        block_means(plain.to_array()) - target).mean()
+    assert dithered.mse == pytest.approx(np.mean((dithered.to_array().astype(float) - gradient) ** 2))
+
+
+def test_quality_target_picks_the_fewest_colors(photo):
+    result = compress_to_quality(photo, 30.0, max_colors=64, random_state=0)
+    assert result.psnr >= 30.0
+    fewer = compress_image(photo, len(result.palette) - 1, random_state=0)
+    assert fewer.psnr < 30.0
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"n_colors": 0}, "n_colors must be an integer from 1 to 256"),
+    ({"n_colors": 257}, "n_colors must be"),
+    ({"n_colors": 4, "space": "hsv"}, "space must be one of"),
+    ({"n_colors": 2, "locked_colors": np.zeros((3, 3), np.uint8)}, "leaves no room"),
+])
+def test_bad_arguments(photo, kwargs, match):
+    n_colors = kwargs.pop("n_colors")
+    with pytest.raises(InputError, match=match):
+        compress_image(photo, n_colors, **kwargs)
+
+
+def test_dither_kernel_matches_its_source_and_nearest_when_flat():
+    from quantize.lloyd import _Geometry
+    rng = np.random.default_rng(1)
+    image = rng.uniform(0, 100, (5, 7, 3)).astype(np.float32)
+    centers = rng.uniform(0, 100, (6, 3))
+    g = _Geometry.of(centers)
+    low, high = centers.min(axis=0), centers.max(axis=0)
+    got, plain = np.empty((5, 7), np.int32), np.empty((5, 7), np.int32)
+    _kernels.lloyd.dither_floyd_steinberg(image, centers, g.order, g.cc_sorted, low, high, got)
+    reference.load_kernel_source("_lloyd_pythran").dither_floyd_steinberg(
+        image, centers, g.order, g.cc_sorted, low, high, plain)
+    np.testing.assert_array_equal(got, plain)
+    # An image made of palette colors has no error to diffuse: dithering is the identity.
+    exact = np.ascontiguousarray(centers[rng.integers(0, 6, (5, 7))].astype(np.float32))
+    _kernels.lloyd.dither_floyd_steinberg(exact, centers, g.order, g.cc_sorted, low, high, got)
+    np.testing.assert_array_equal(centers[got].astype(np.float32), exact)
