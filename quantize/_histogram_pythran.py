@@ -2,44 +2,75 @@
 
 Plain Python compiled by Pythran (OpenMP); the tests also import it uncompiled.
 A color is the 24-bit code ``r << 16 | g << 8 | b``; a table with one slot per
-code counts them in one pass, where ``np.unique`` would sort every pixel.
+code counts them, where ``np.unique`` would sort every pixel. The table is kept
+zero between calls (``clear_listed``), so it is allocated once.
 """
 import numpy as np
 
+#pythran export collect_colors(uint8[:,:], int32[:], int32[:])
 #pythran export count_colors(uint8[:,:], int32[:], int)
-#pythran export index_colors(int32[:], int32[:], int32[:])
+#pythran export list_colors(int32[:], int32[:])
+#pythran export index_listed(int32[:], int32[:], int32[:])
 #pythran export inverse_index(uint8[:,:], int32[:], int32[:], int)
+#pythran export clear_listed(int32[:], int32[:])
 
 
-def _code(rgb, i):
-    return (int(rgb[i, 0]) << 16) | (int(rgb[i, 1]) << 8) | int(rgb[i, 2])
+def _code(r, g, b):
+    # Scalars, not the array: under OpenMP, Pythran counts references atomically,
+    # and passing the array once per pixel made the lookup 3-10x slower.
+    return (int(r) << 16) | (int(g) << 8) | int(b)
+
+
+def collect_colors(rgb, table, codes):
+    """Count the colors of ``rgb`` (n, 3) into ``table`` and list each new code in
+    ``codes``, in order of first appearance; returns how many there are. Serial:
+    for images up to a few megapixels this beats scanning the whole table."""
+    n_colors = 0
+    for i in range(rgb.shape[0]):
+        code = _code(rgb[i, 0], rgb[i, 1], rgb[i, 2])
+        if table[code] == 0:
+            codes[n_colors] = code
+            n_colors += 1
+        table[code] += 1
+    return n_colors
 
 
 def count_colors(rgb, table, n_threads):
-    """Add one to ``table[code]`` for every row of ``rgb`` (n, 3); table is (2**24,)."""
+    """Count the colors of ``rgb`` into ``table``, in parallel (large images)."""
     n = rgb.shape[0]
     #omp parallel for schedule(static) num_threads(n_threads)
     for i in range(n):
-        code = _code(rgb, i)
+        code = _code(rgb[i, 0], rgb[i, 1], rgb[i, 2])
         #omp atomic
         table[code] += 1
 
 
-def index_colors(table, codes, counts):
-    """Turn the count table into a slot table: ``codes`` and ``counts`` get the
-    colors present, in code order, and ``table[code]`` becomes the color's index."""
-    u = 0
+def list_colors(table, codes):
+    """List the codes with a count in ``table``, in code order; returns how many."""
+    n_colors = 0
     for code in range(table.shape[0]):
         if table[code] > 0:
-            codes[u] = code
-            counts[u] = table[code]
-            table[code] = u
-            u += 1
+            codes[n_colors] = code
+            n_colors += 1
+    return n_colors
+
+
+def index_listed(table, codes, counts):
+    """Move each listed color's count to ``counts`` and put its index in the table."""
+    for j in range(codes.shape[0]):
+        counts[j] = table[codes[j]]
+        table[codes[j]] = j
 
 
 def inverse_index(rgb, table, inverse, n_threads):
-    """``inverse[i]`` is the index of row i's color, read from the slot table."""
+    """``inverse[i]`` is the index of row i's color, read from the indexed table."""
     n = rgb.shape[0]
     #omp parallel for schedule(static) num_threads(n_threads)
     for i in range(n):
-        inverse[i] = table[_code(rgb, i)]
+        inverse[i] = table[_code(rgb[i, 0], rgb[i, 1], rgb[i, 2])]
+
+
+def clear_listed(table, codes):
+    """Zero the table slots of the listed colors, leaving the table all zeros."""
+    for j in range(codes.shape[0]):
+        table[codes[j]] = 0

@@ -30,6 +30,7 @@ def _import_compiled(name):
     return module
 
 
+nearest = _import_compiled("_nearest_pythran")
 lloyd = _import_compiled("_lloyd_pythran")
 seeding = _import_compiled("_seeding_pythran")
 minibatch = _import_compiled("_minibatch_pythran")

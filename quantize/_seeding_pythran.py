@@ -1,62 +1,34 @@
-"""Pythran kernels for greedy k-means++ seeding.
+"""Pythran kernel for greedy k-means++ seeding (Arthur & Vassilvitskii, with local trials).
 
 Plain Python compiled by Pythran (OpenMP); the tests also import it uncompiled.
+The whole loop runs here: in Python, k steps of a few small calls cost more than
+the distances themselves at k = 256 on a few thousand colors.
+
 Each point keeps ``closest_sq``, its squared distance to the nearest chosen
 center, and ``closest``, that center's index. A candidate ``c`` can only bring a
 point closer if ``|c - centers[closest]|^2 < 4 * closest_sq`` (triangle
 inequality), so once a few centers are chosen most distances are never computed.
-Potentials (sums of ``sample_weight * closest_sq``) are written per chunk of
-``chunk_rows`` rows and reduced by the driver in chunk order: the thread count
-never changes a result.
+Potentials (sums of ``sample_weight * closest_sq``) are kept per chunk of
+``chunk_rows`` rows and summed in chunk order: the thread count never changes a
+result. Random numbers come from the caller, so a seed reproduces a run. Inner
+loops are written out: under OpenMP, Pythran counts references atomically and
+per-point calls that pass arrays are slow.
 """
 import numpy as np
 
-#pythran export trial_potentials(float32[:,:], float64[:], float64[:], int32[:], float64[:,:], float64[:,:], float64[:,:], int, int)
-#pythran export trial_potentials(float64[:,:], float64[:], float64[:], int32[:], float64[:,:], float64[:,:], float64[:,:], int, int)
-#pythran export add_center(float32[:,:], float64[:], float64[:], int32[:], float64[:], int, float64[:], float64[:], int, int)
-#pythran export add_center(float64[:,:], float64[:], float64[:], int32[:], float64[:], int, float64[:], float64[:], int, int)
+#pythran export kmeans_plusplus(float32[:,:], float64[:], float64[:,:], int, float64[:,:], int64[:], float64[:], int64[:], float64[:], float64[:,:], float64[:,:], float64[:,:], float64[:], int64[:], int, int)
+#pythran export kmeans_plusplus(float64[:,:], float64[:], float64[:,:], int, float64[:,:], int64[:], float64[:], int64[:], float64[:], float64[:,:], float64[:,:], float64[:,:], float64[:], int64[:], int, int)
 
 
-def _sqdist_to(X, i, point):
-    d = 0.0
-    for f in range(X.shape[1]):
-        t = X[i, f] - point[f]
-        d += t * t
-    return d
-
-
-def _trial_chunk(X, sample_weight, closest_sq, closest, candidates, candidate_gaps,
-                 potentials, c, start, stop):
-    potentials[c] = 0.0
-    for i in range(start, stop):
-        d_old = closest_sq[i]
-        w = sample_weight[i]
-        a = closest[i]
-        for t in range(candidates.shape[0]):
-            d = d_old
-            if candidate_gaps[t, a] < 4.0 * d_old:
-                d = min(d_old, _sqdist_to(X, i, candidates[t]))
-            potentials[c, t] += w * d
-
-
-def trial_potentials(X, sample_weight, closest_sq, closest, candidates,
-                     candidate_gaps, potentials, chunk_rows, n_threads):
-    """Potential of each candidate, per chunk: ``potentials[c, t]`` is the sum over
-    chunk c of ``sample_weight * min(closest_sq, |x - candidates[t]|^2)``.
-    ``candidate_gaps[t, j]`` is the squared distance of candidate t to center j."""
-    n = X.shape[0]
-    #omp parallel for schedule(dynamic) num_threads(n_threads)
-    for c in range(potentials.shape[0]):
-        _trial_chunk(X, sample_weight, closest_sq, closest, candidates, candidate_gaps,
-                     potentials, c, c * chunk_rows, min(n, (c + 1) * chunk_rows))
-
-
-def _add_center_chunk(X, sample_weight, closest_sq, closest, center, index, gaps,
+def _add_center_chunk(X, sample_weight, closest_sq, closest, centers, index, gaps,
                       potentials, c, start, stop):
     pot = 0.0
     for i in range(start, stop):
         if gaps[closest[i]] < 4.0 * closest_sq[i]:
-            d = _sqdist_to(X, i, center)
+            d = 0.0
+            for f in range(X.shape[1]):
+                diff = X[i, f] - centers[index, f]
+                d += diff * diff
             if d < closest_sq[i]:
                 closest_sq[i] = d
                 closest[i] = index
@@ -64,13 +36,132 @@ def _add_center_chunk(X, sample_weight, closest_sq, closest, center, index, gaps
     potentials[c] = pot
 
 
-def add_center(X, sample_weight, closest_sq, closest, center, index, gaps, potentials,
-               chunk_rows, n_threads):
-    """Make ``center`` (number ``index``) a chosen center: update ``closest_sq`` and
-    ``closest``, and write each chunk's new potential. ``gaps[j]`` is the squared
-    distance of ``center`` to chosen center j (anything but inf for the first)."""
-    n = X.shape[0]
-    #omp parallel for schedule(dynamic) num_threads(n_threads)
-    for c in range(potentials.shape[0]):
-        _add_center_chunk(X, sample_weight, closest_sq, closest, center, index, gaps,
-                          potentials, c, c * chunk_rows, min(n, (c + 1) * chunk_rows))
+def _trial_chunk(X, sample_weight, closest_sq, closest, candidates, gaps, potentials,
+                 c, start, stop):
+    for t in range(candidates.shape[0]):
+        potentials[c, t] = 0.0
+    for i in range(start, stop):
+        d_old = closest_sq[i]
+        w = sample_weight[i]
+        a = closest[i]
+        for t in range(candidates.shape[0]):
+            d = d_old
+            if gaps[t, a] < 4.0 * d_old:
+                d = 0.0
+                for f in range(X.shape[1]):
+                    diff = X[i, f] - candidates[t, f]
+                    d += diff * diff
+                d = min(d_old, d)
+            potentials[c, t] += w * d
+
+
+def _draw_row(values, weights, use_values, chunk_totals, target, chunk_rows):
+    """The row where the running sum of mass (values * weights, or weights alone
+    unless ``use_values``) passes ``target``: a chunk from ``chunk_totals``, then a
+    row inside it. Never a row of zero mass."""
+    # Parameters are never assigned to: Pythran would re-type them per call site.
+    n_chunks = chunk_totals.shape[0]
+    remaining = float(target)
+    c = 0
+    while c < n_chunks - 1 and remaining >= chunk_totals[c]:
+        remaining -= chunk_totals[c]
+        c += 1
+    while c > 0 and not chunk_totals[c] > 0.0:  # overshot into empty chunks: step back
+        c -= 1
+        remaining = np.inf
+    start = c * chunk_rows
+    stop = min(values.shape[0], start + chunk_rows)
+    chosen = -1
+    for i in range(start, stop):
+        mass = values[i] * weights[i] if use_values else weights[i]
+        if mass > 0.0:
+            chosen = i  # rounding may carry the target past the end: keep the last
+            if remaining < mass:
+                break
+            remaining -= mass
+    return chosen
+
+
+def _sqdist_rows(a, b, i, j):
+    d = 0.0
+    for f in range(a.shape[1]):
+        t = a[i, f] - b[j, f]
+        d += t * t
+    return d
+
+
+def kmeans_plusplus(X, sample_weight, centers, n_preset, draws, indices, closest_sq, closest,
+                    potentials, trials, candidates, candidate_gaps, center_gaps, rows,
+                    chunk_rows, n_threads):
+    """Choose ``centers[n_preset:]`` greedily; returns how many centers there are.
+
+    ``centers[:n_preset]`` are given. ``draws`` (n_clusters, n_trials) holds
+    uniform numbers in [0, 1): row 0 picks the first center by weight when none
+    is given, row c the candidates for center c. ``indices[c]`` gets the row of X
+    chosen as center c (-1 for given ones). Fewer centers than asked are returned
+    when every point of positive weight already sits on a center. The rest are
+    work buffers the driver allocates (Pythran types them from the signature):
+    closest_sq (n,) = inf, closest (n,), potentials (n_chunks,), trials
+    (n_chunks, n_trials), candidates (n_trials, n_features), candidate_gaps
+    (n_trials, n_clusters), center_gaps (n_clusters,), rows (n_trials,).
+    """
+    n, n_features = X.shape
+    k, n_trials = draws.shape
+    n_chunks = potentials.shape[0]
+    n_given = n_preset
+    if n_preset == 0:
+        for c in range(n_chunks):
+            potentials[c] = 0.0
+            for i in range(c * chunk_rows, min(n, (c + 1) * chunk_rows)):
+                potentials[c] += sample_weight[i]
+        goal = draws[0, 0] * np.sum(potentials)
+        first = _draw_row(closest_sq, sample_weight, False, potentials, goal, chunk_rows)
+        for f in range(n_features):
+            centers[0, f] = X[first, f]
+        indices[0] = first
+        n_given = 1
+    for index in range(n_given):
+        if index < n_preset:
+            indices[index] = -1
+        center_gaps[0] = 0.0
+        for j in range(index):
+            center_gaps[j] = _sqdist_rows(centers, centers, index, j)
+        #omp parallel for schedule(dynamic) num_threads(n_threads)
+        for c in range(n_chunks):
+            _add_center_chunk(X, sample_weight, closest_sq, closest, centers, index,
+                              center_gaps, potentials, c, c * chunk_rows,
+                              min(n, (c + 1) * chunk_rows))
+    for index in range(n_given, k):
+        total = np.sum(potentials)
+        if not total > 0.0:
+            return index
+        for t in range(n_trials):
+            goal = draws[index, t] * total
+            row = _draw_row(closest_sq, sample_weight, True, potentials, goal, chunk_rows)
+            rows[t] = row
+            for f in range(n_features):
+                candidates[t, f] = X[row, f]
+            for j in range(index):
+                candidate_gaps[t, j] = _sqdist_rows(candidates, centers, t, j)
+        #omp parallel for schedule(dynamic) num_threads(n_threads)
+        for c in range(n_chunks):
+            _trial_chunk(X, sample_weight, closest_sq, closest, candidates, candidate_gaps,
+                         trials, c, c * chunk_rows, min(n, (c + 1) * chunk_rows))
+        best = 0
+        best_potential = np.inf
+        for t in range(n_trials):
+            potential = np.sum(trials[:, t])
+            if potential < best_potential:
+                best_potential = potential
+                best = t
+        for j in range(index):
+            center_gaps[j] = candidate_gaps[best, j]
+        for f in range(n_features):
+            centers[index, f] = candidates[best, f]
+        indices[index] = rows[best]
+        #omp parallel for schedule(dynamic) num_threads(n_threads)
+        for c in range(n_chunks):
+            _add_center_chunk(X, sample_weight, closest_sq, closest, centers, index,
+                              center_gaps, potentials, c, c * chunk_rows,
+                              min(n, (c + 1) * chunk_rows))
+    return k

@@ -29,13 +29,15 @@ MAX_COLORS = 256  # an indexed PNG or GIF holds at most 256 entries
 # Coarse levels (bits per channel) used while they hold enough bins to be worth it.
 COARSE_BITS = (5, 6)
 MIN_BINS_PER_CLUSTER = 4
-# k-means++ restarts on the 5-bit problem; the best seeds the finer levels. Cheap
-# there (a few thousand bins), and a single run leaves k-means in a worse local
-# minimum on some photos at small k.
-COARSE_RESTARTS = 6
+# k-means++ restarts on the 5-bit problem; the best seeds the finer levels. A single
+# run leaves k-means in a worse local minimum on some photos at small k, where
+# restarts are cheap; at large k one run is both costly and good enough.
+RESTART_BUDGET = 96  # restarts = RESTART_BUDGET // k, between 1 and MAX_RESTARTS
+MAX_RESTARTS = 6
 COARSE_TOL = 1e-3
 FINE_TOL = 1e-4
 MAX_ITER = 100
+MAX_ITER_FINE = 6
 
 
 @dataclass(frozen=True)
@@ -152,14 +154,17 @@ def compress_image(image, n_colors, *, space="lab", dither=False, random_state=N
     check_space(space)
     n_threads = resolve_n_threads(n_threads)
     rng = check_random_state(random_state)
-    pixels = loaded.pixels
     if palette is not None:
         book = Codebook(np.asarray(palette), space)
+        pixels = book._match_channels(loaded.pixels)
+        histogram = color_histogram(pixels, n_threads)
     else:
         n_colors = _check_n_colors(n_colors)
         locked = None if locked_colors is None else Codebook(np.asarray(locked_colors), space).palette
-        book = learn_palette(pixels, n_colors, space, rng, n_threads, locked, alpha_threshold)
-    return _remap(pixels, book, dither, n_threads, loaded.icc_profile)
+        pixels = loaded.pixels
+        histogram = color_histogram(pixels, n_threads)
+        book = learn_palette(histogram, n_colors, space, rng, n_threads, locked, alpha_threshold)
+    return _remap(pixels, histogram, book, dither, n_threads, loaded.icc_profile)
 
 
 def _check_n_colors(n_colors):
@@ -168,9 +173,8 @@ def _check_n_colors(n_colors):
     return int(n_colors)
 
 
-def learn_palette(pixels, n_colors, space, rng, n_threads, locked=None, alpha_threshold=8):
-    """Fit a Codebook of ``n_colors`` to an (M, N, 3|4) uint8 image."""
-    histogram = color_histogram(pixels, n_threads)
+def learn_palette(histogram, n_colors, space, rng, n_threads, locked=None, alpha_threshold=8):
+    """Fit a Codebook of ``n_colors`` to an image's ColorHistogram."""
     colors, weights = histogram.colors, histogram.counts.astype(np.float64)
     reserved = []
     if colors.shape[1] == 4:
@@ -219,9 +223,9 @@ def _fit_centers(colors, weights, n_learned, space, rng, n_threads, preset=None)
         tol = weighted_tolerance(X, w, COARSE_TOL if bits else FINE_TOL, n_threads)
         if centers is None:
             centers = _best_seeded_fit(X, w, k, rng, n_threads, preset, fixed, tol,
-                                       COARSE_RESTARTS if bits else 1)
+                                       min(MAX_RESTARTS, max(1, RESTART_BUDGET // k)) if bits else 1)
         else:
-            centers = lloyd(X, w, centers, MAX_ITER, tol, n_threads, fixed).centers
+            centers = lloyd(X, w, centers, MAX_ITER if bits else MAX_ITER_FINE, tol, n_threads, fixed).centers
     return centers
 
 
@@ -247,42 +251,51 @@ def _best_seeded_fit(X, w, k, rng, n_threads, preset, fixed, tol, restarts):
     return best.centers
 
 
-def _remap(pixels, book, dither, n_threads, icc_profile):
+def _remap(pixels, histogram, book, dither, n_threads, icc_profile):
     """Map every pixel to the codebook; sort the palette by use; measure the error."""
-    pixels = book._match_channels(pixels)
-    histogram = color_histogram(pixels, n_threads)
     color_labels = book.encode_colors(histogram.colors, n_threads)
     if histogram.colors.shape[1] == 4:
         invisible = np.flatnonzero((book.palette[:, 3] == 0))
         if invisible.size:
             color_labels[histogram.colors[:, 3] == 0] = invisible[0]
+    # Palette entries ranked by use, counted on the histogram rather than per pixel.
     if dither:
         labels = _dither(histogram, color_labels, book, pixels.shape, n_threads)
+        counts = np.bincount(labels.ravel(), minlength=len(book.palette))
     else:
-        labels = color_labels[histogram.inverse].reshape(pixels.shape[:2])
-    counts = np.bincount(labels.ravel(), minlength=len(book.palette))
+        counts = np.bincount(color_labels, weights=histogram.counts, minlength=len(book.palette))
     order = np.argsort(-counts, kind="stable")
-    rank = np.empty_like(order)
+    rank = np.empty(len(order), dtype=np.uint8 if len(order) <= 256 else np.uint16)
     rank[order] = np.arange(len(order))
-    labels = rank[labels].astype(np.uint8 if len(order) <= 256 else np.uint16)
     palette = book.palette[order]
     if dither:
-        diff = palette[labels].astype(np.float64) - pixels
-        mse = float(np.mean(diff * diff))
+        labels = rank[labels]
+        mse = _pixel_mse(pixels, palette, labels)
     else:
+        labels = rank[color_labels][histogram.inverse].reshape(pixels.shape[:2])
         diff = book.palette[color_labels].astype(np.float64) - histogram.colors
         mse = float(np.sum(histogram.counts[:, None] * diff * diff) / (labels.size * pixels.shape[2]))
     psnr = math.inf if mse == 0 else 10 * math.log10(255.0 ** 2 / mse)
-    return CompressedImage(palette, labels, counts[order], mse, psnr, book.space, icc_profile)
+    return CompressedImage(palette, labels, counts[order].astype(np.int64), mse, psnr, book.space, icc_profile)
+
+
+def _pixel_mse(pixels, palette, labels, block_rows=256):
+    """Mean squared error of palette[labels] against pixels, a block of rows at a
+    time (a float64 copy of an 18 MP image would take 430 MB)."""
+    total = 0.0
+    for start in range(0, len(pixels), block_rows):
+        diff = palette[labels[start:start + block_rows]].astype(np.float64) - pixels[start:start + block_rows]
+        total += float(np.sum(diff * diff))
+    return total / pixels.size
 
 
 def _dither(histogram, color_labels, book, shape, n_threads):
     features = colors_to_features(histogram.colors, book.space).astype(np.float32)
     image = np.ascontiguousarray(features[histogram.inverse].reshape(shape[0], shape[1], -1))
     centers = book.centers
-    geometry = _Geometry.of(centers)
+    geometry = _Geometry.of(centers, n_threads)
     labels = np.empty(shape[:2], dtype=np.int32)
-    _kernels.lloyd.dither_floyd_steinberg(image, centers, geometry.order, geometry.cc_sorted,
+    _kernels.nearest.dither_floyd_steinberg(image, centers, geometry.order, geometry.cc_sorted,
                                           centers.min(axis=0), centers.max(axis=0), labels)
     return labels
 

@@ -18,22 +18,30 @@ from .errors import FewDistinctPointsWarning, InputError
 from .seeding import _kmeans_plusplus
 
 
-@dataclass(frozen=True)
 class _Geometry:
-    """Distances between centers, sorted per center, for the pruned nearest search."""
-    order: np.ndarray      # (k, k) int64: centers by distance from each center, itself first
-    cc_sorted: np.ndarray  # (k, k) float64: the matching distances
-    half_gap: np.ndarray   # (k,) half the distance to the nearest other center
+    """Distances between centers, in each center's neighbour order, for the pruned
+    nearest-center search (see _lloyd_pythran). ``update`` re-sorts the neighbour
+    order only every RESORT_EVERY calls: in between, centers move little and the
+    kernel's bounds stay valid for any order."""
+
+    RESORT_EVERY = 4
+
+    def __init__(self, k):
+        self.order = np.empty((k, k), dtype=np.int64)
+        self.cc_sorted = np.empty((k, k))  # (k, k) lower bounds along each row's order
+        self.half_gap = np.empty(k)        # half the distance to the nearest other center
+        self.calls = 0
+
+    def update(self, centers, n_threads):
+        resort = self.calls % self.RESORT_EVERY == 0
+        _kernels.nearest.center_geometry(centers, self.order, self.cc_sorted, resort, n_threads)
+        self.half_gap[:] = self.cc_sorted[:, 1] / 2 if len(centers) > 1 else np.inf
+        self.calls += 1
+        return self
 
     @classmethod
-    def of(cls, centers):
-        cc = np.sqrt(((centers[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2))
-        np.fill_diagonal(cc, -1.0)  # each center sorts first in its own row, even among duplicates
-        order = np.argsort(cc, axis=1, kind="stable").astype(np.int64)
-        np.fill_diagonal(cc, 0.0)
-        cc_sorted = np.ascontiguousarray(np.take_along_axis(cc, order, axis=1))
-        half_gap = cc_sorted[:, 1] / 2 if len(centers) > 1 else np.full(1, np.inf)
-        return cls(order, cc_sorted, np.ascontiguousarray(half_gap))
+    def of(cls, centers, n_threads=1):
+        return cls(len(centers)).update(centers, n_threads)
 
 
 @dataclass(frozen=True)
@@ -51,15 +59,15 @@ def assign_labels(X, centers, n_threads, need_second=False):
     labels = np.empty(n, dtype=np.int32)
     dist = np.empty(n)
     second = np.empty(n if need_second else 0)
-    geometry = _Geometry.of(centers)
-    _kernels.lloyd.assign_nearest(X, centers, geometry.order, geometry.cc_sorted, labels, dist,
+    geometry = _Geometry.of(centers, n_threads)
+    _kernels.nearest.assign_nearest(X, centers, geometry.order, geometry.cc_sorted, labels, dist,
                                   second, need_second, CHUNK_ROWS, n_threads)
     return (labels, dist, second) if need_second else (labels, dist)
 
 
 def labelled_sqdist(X, centers, labels, n_threads):
     out = np.empty(X.shape[0])
-    _kernels.lloyd.labelled_sqdist(X, centers, labels, out, CHUNK_ROWS, n_threads)
+    _kernels.nearest.labelled_sqdist(X, centers, labels, out, CHUNK_ROWS, n_threads)
     return out
 
 
@@ -123,6 +131,7 @@ def lloyd(X, sample_weight, centers, max_iter, tol, n_threads, fixed=None):
     changed = np.empty(n_chunks(n), dtype=np.int64)
     _kernels.lloyd.cluster_sums(X, sample_weight, labels, sums, weights, CHUNK_ROWS, n_threads)
     movable = np.ones(k, dtype=bool) if fixed is None else ~fixed
+    geometry = _Geometry(k)
     strict = stuck = False
     for n_iter in range(1, max_iter + 1):
         cluster_sums = sums.sum(axis=0)
@@ -142,19 +151,19 @@ def lloyd(X, sample_weight, centers, max_iter, tol, n_threads, fixed=None):
             break
         if (upper_shift ** 2).sum() <= tol or n_iter == max_iter:
             break
-        _e_step(X, sample_weight, centers, upper_shift, lower_shift, labels, upper, lower,
-                sums, weights, changed, n_threads)
+        _e_step(X, sample_weight, centers, geometry, upper_shift, lower_shift, labels, upper,
+                lower, sums, weights, changed, n_threads)
     if not strict:  # bring the labels up to date with the final centers
-        _e_step(X, sample_weight, centers, upper_shift, lower_shift, labels, upper, lower,
-                sums, weights, changed, n_threads)
+        _e_step(X, sample_weight, centers, geometry, upper_shift, lower_shift, labels, upper,
+                lower, sums, weights, changed, n_threads)
     inertia = float(np.sum(sample_weight * labelled_sqdist(X, centers, labels, n_threads)))
     converged = strict or stuck or n_iter < max_iter
     return LloydResult(centers, labels, inertia, n_iter, converged)
 
 
-def _e_step(X, sample_weight, centers, upper_shift, lower_shift, labels, upper, lower, sums,
-            weights, changed, n_threads):
-    geometry = _Geometry.of(centers)
+def _e_step(X, sample_weight, centers, geometry, upper_shift, lower_shift, labels, upper, lower,
+            sums, weights, changed, n_threads):
+    geometry.update(centers, n_threads)
     _kernels.lloyd.lloyd_step(X, sample_weight, centers, geometry.order, geometry.cc_sorted,
                               geometry.half_gap, upper_shift, lower_shift, labels, upper, lower,
                               sums, weights, changed, CHUNK_ROWS, n_threads)

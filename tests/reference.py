@@ -62,3 +62,16 @@ def blobs(n_samples, n_features, n_centers, seed, spread=1.0, dtype=np.float64):
     labels = rng.integers(0, n_centers, n_samples)
     X = true_centers[labels] + rng.normal(0, spread, (n_samples, n_features))
     return X.astype(dtype), labels, true_centers
+
+
+def kmeans_plusplus(X, w, k, draws):
+    """Greedy k-means++ drawing rows where the running sum of w * D^2 passes
+    draws * total, as the kernel does; returns the chosen rows."""
+    X = np.asarray(X, dtype=np.float64)
+    rows = [int(np.searchsorted(np.cumsum(w), draws[0, 0] * w.sum(), side="right"))]
+    for c in range(1, k):
+        mass = w * sqdist(X, X[rows]).min(axis=1)
+        candidates = np.searchsorted(np.cumsum(mass), draws[c] * mass.sum(), side="right")
+        potentials = [(w * sqdist(X, X[rows + [int(r)]]).min(axis=1)).sum() for r in candidates]
+        rows.append(int(candidates[int(np.argmin(potentials))]))
+    return rows

@@ -8,32 +8,44 @@ from PIL import Image
 
 from quantize import Codebook, FewDistinctPointsWarning, InputError, compress_image, compress_to_quality
 from quantize import _kernels
+from quantize import histogram as histogram_module
 from quantize.histogram import color_histogram
 
 
-def test_histogram_matches_numpy_unique(photo):
+@pytest.mark.parametrize("parallel_pixels", [1, 1 << 22])
+def test_histogram_matches_numpy_unique(photo, monkeypatch, parallel_pixels):
+    monkeypatch.setattr("quantize.histogram.PARALLEL_PIXELS", parallel_pixels)
     hist = color_histogram(photo, 2)
     flat = photo.reshape(-1, 3)
-    unique, inverse, counts = np.unique(flat, axis=0, return_inverse=True, return_counts=True)
-    np.testing.assert_array_equal(hist.colors, unique)
-    np.testing.assert_array_equal(hist.counts, counts)
+    unique, counts = np.unique(flat, axis=0, return_counts=True)
+    order = np.lexsort(hist.colors.T[::-1])
+    np.testing.assert_array_equal(hist.colors[order], unique)
+    np.testing.assert_array_equal(hist.counts[order], counts)
     np.testing.assert_array_equal(hist.colors[hist.inverse], flat)
+    assert not histogram_module._TABLE.any()  # left all zeros for the next image
 
 
 def test_histogram_kernels_match_their_source():
     plain = reference.load_kernel_source("_histogram_pythran")
     rgb = np.random.default_rng(0).integers(0, 4, (50, 3), dtype=np.uint8)
-    tables = []
+    results = []
     for module in (_kernels.histogram, plain):
         table = np.zeros(1 << 24, dtype=np.int32)
-        module.count_colors(rgb, table, 2)
-        n = int(np.count_nonzero(table))
-        codes, counts, inverse = np.empty(n, np.int32), np.empty(n, np.int32), np.empty(50, np.int32)
-        module.index_colors(table, codes, counts)
+        codes = np.empty(50, np.int32)
+        n = module.collect_colors(rgb, table, codes)
+        sorted_codes = np.empty(50, np.int32)
+        parallel_table = np.zeros(1 << 24, dtype=np.int32)
+        module.count_colors(rgb, parallel_table, 2)
+        assert module.list_colors(parallel_table, sorted_codes) == n
+        counts, inverse = np.empty(n, np.int32), np.empty(50, np.int32)
+        module.index_listed(table, codes[:n], counts)
         module.inverse_index(rgb, table, inverse, 2)
-        tables.append((codes, counts, inverse))
-    for a, b in zip(*tables):
+        module.clear_listed(table, codes[:n])
+        assert not table.any()
+        results.append((codes[:n], sorted_codes[:n], counts, inverse))
+    for a, b in zip(*results):
         np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(np.sort(results[0][0]), results[0][1])
 
 
 @pytest.mark.parametrize("space", ["lab", "oklab", "rgb"])
@@ -175,11 +187,11 @@ def test_dither_kernel_matches_its_source_and_nearest_when_flat():
     g = _Geometry.of(centers)
     low, high = centers.min(axis=0), centers.max(axis=0)
     got, plain = np.empty((5, 7), np.int32), np.empty((5, 7), np.int32)
-    _kernels.lloyd.dither_floyd_steinberg(image, centers, g.order, g.cc_sorted, low, high, got)
-    reference.load_kernel_source("_lloyd_pythran").dither_floyd_steinberg(
+    _kernels.nearest.dither_floyd_steinberg(image, centers, g.order, g.cc_sorted, low, high, got)
+    reference.load_kernel_source("_nearest_pythran").dither_floyd_steinberg(
         image, centers, g.order, g.cc_sorted, low, high, plain)
     np.testing.assert_array_equal(got, plain)
     # An image made of palette colors has no error to diffuse: dithering is the identity.
     exact = np.ascontiguousarray(centers[rng.integers(0, 6, (5, 7))].astype(np.float32))
-    _kernels.lloyd.dither_floyd_steinberg(exact, centers, g.order, g.cc_sorted, low, high, got)
+    _kernels.nearest.dither_floyd_steinberg(exact, centers, g.order, g.cc_sorted, low, high, got)
     np.testing.assert_array_equal(centers[got].astype(np.float32), exact)

@@ -13,7 +13,7 @@ from quantize.lloyd import _Geometry
 CHUNK = 7  # small chunks, so tiny inputs still span several
 
 
-@pytest.mark.parametrize("module", [_kernels.lloyd, _kernels.seeding, _kernels.minibatch])
+@pytest.mark.parametrize("module", [_kernels.nearest, _kernels.lloyd, _kernels.seeding, _kernels.minibatch, _kernels.histogram])
 def test_compiled_kernels_are_running(module):
     assert module.__file__.endswith(tuple(importlib.machinery.EXTENSION_SUFFIXES)), module.__file__
     assert "Supported prototypes" in module.__dict__[next(
@@ -47,15 +47,15 @@ def _assign(module, X, centers, need_second):
 @pytest.mark.parametrize("k", [1, 2, 7])
 def test_assign_nearest_matches_reference_and_source(dtype, k):
     X, centers, _ = _problem(k, k=k, dtype=dtype)
-    plain = reference.load_kernel_source("_lloyd_pythran")
-    labels, dist, lower = _assign(_kernels.lloyd, X, centers, True)
+    plain = reference.load_kernel_source("_nearest_pythran")
+    labels, dist, lower = _assign(_kernels.nearest, X, centers, True)
     ref_labels, ref_dist, ref_second = reference.nearest(X, centers)
     np.testing.assert_array_equal(labels, ref_labels)
     np.testing.assert_allclose(dist, ref_dist, rtol=1e-12)
     np.testing.assert_allclose(lower, ref_second, rtol=1e-12)
     for got, want in zip(_assign(plain, X, centers, True), (labels, dist, lower)):
         np.testing.assert_array_equal(got, want)
-    labels_only, dist_only, _ = _assign(_kernels.lloyd, X, centers, False)
+    labels_only, dist_only, _ = _assign(_kernels.nearest, X, centers, False)
     np.testing.assert_array_equal(labels_only, ref_labels)
     np.testing.assert_allclose(dist_only, ref_dist, rtol=1e-12)
 
@@ -76,7 +76,7 @@ def _lloyd_step(module, X, w, centers, labels, upper, lower, shift, other_shift)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_lloyd_step_matches_reference_and_source(dtype):
     X, old_centers, w = _problem(3, n=60, k=6, dtype=dtype)
-    labels, upper, lower = _assign(_kernels.lloyd, X, old_centers, True)
+    labels, upper, lower = _assign(_kernels.nearest, X, old_centers, True)
     centers = old_centers + np.random.default_rng(4).normal(0, 0.3, old_centers.shape)
     shift = np.sqrt(((centers - old_centers) ** 2).sum(axis=1))
     other = np.array([np.delete(shift, j).max() for j in range(len(shift))])
@@ -101,44 +101,42 @@ def test_labelled_sqdist_matches_reference():
     X, centers, _ = _problem(5)
     labels = np.random.default_rng(0).integers(0, len(centers), len(X)).astype(np.int32)
     out = np.empty(len(X))
-    _kernels.lloyd.labelled_sqdist(X, centers, labels, out, CHUNK, 2)
+    _kernels.nearest.labelled_sqdist(X, centers, labels, out, CHUNK, 2)
     np.testing.assert_allclose(out, ((X - centers[labels]) ** 2).sum(axis=1), rtol=1e-12)
 
 
-def _seed_state(module, X, w, chosen):
-    """closest_sq, closest, per-chunk potentials after adding the centers X[chosen]."""
-    n_chunks = -(-len(X) // CHUNK)
-    closest_sq, closest = np.full(len(X), np.inf), np.zeros(len(X), np.int32)
-    potentials = np.empty(n_chunks)
-    centers = X[chosen].astype(np.float64)
-    for index, center in enumerate(centers):
-        gaps = ((centers[:max(index, 1)] - center) ** 2).sum(axis=1)
-        module.add_center(X, w, closest_sq, closest, center, index, gaps, potentials, CHUNK, 2)
-    return closest_sq, closest, potentials, centers
+def _seed(module, X, w, k, n_preset, draws):
+    centers = np.zeros((k, X.shape[1]))
+    centers[:n_preset] = X[:n_preset]
+    indices = np.full(k, -2, np.int64)
+    n_chunks, t = -(-len(X) // CHUNK), draws.shape[1]
+    n = module.kmeans_plusplus(X, w, centers, n_preset, draws, indices, np.full(len(X), np.inf),
+                               np.zeros(len(X), np.int64), np.zeros(n_chunks), np.zeros((n_chunks, t)),
+                               np.zeros((t, X.shape[1])), np.zeros((t, k)), np.zeros(k),
+                               np.zeros(t, np.int64), CHUNK, 2)
+    return n, centers, indices
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_seeding_kernels_match_reference_and_source(dtype):
+@pytest.mark.parametrize("n_preset", [0, 2])
+def test_seeding_kernel_matches_source_and_greedy_rule(dtype, n_preset):
     X, _, w = _problem(6, n=50, dtype=dtype)
-    chosen = [3, 17, 41]
-    closest_sq, closest, potentials, centers = _seed_state(_kernels.seeding, X, w, chosen)
-    plain = reference.load_kernel_source("_seeding_pythran")
-    for a, b in zip(_seed_state(plain, X, w, chosen), (closest_sq, closest, potentials)):
-        np.testing.assert_array_equal(a, b)
-    d = reference.sqdist(X, centers)
-    np.testing.assert_allclose(closest_sq, d.min(axis=1), rtol=1e-12)
-    np.testing.assert_array_equal(closest, d.argmin(axis=1))
-    np.testing.assert_allclose(potentials.sum(), (w * d.min(axis=1)).sum(), rtol=1e-12)
+    draws = np.random.default_rng(1).random((6, 3))
+    n, centers, indices = _seed(_kernels.seeding, X, w, 6, n_preset, draws)
+    plain = _seed(reference.load_kernel_source("_seeding_pythran"), X, w, 6, n_preset, draws)
+    assert n == plain[0] == 6
+    np.testing.assert_array_equal(centers, plain[1])
+    np.testing.assert_array_equal(indices, plain[2])
+    assert (indices[:n_preset] == -1).all()
+    np.testing.assert_array_equal(centers[n_preset:], X[indices[n_preset:]].astype(np.float64))
+    if n_preset == 0:
+        assert indices.tolist() == reference.kmeans_plusplus(X, w, 6, draws)
 
-    candidates = X[[5, 9, 30]].astype(np.float64)
-    gaps = reference.sqdist(candidates, centers)
-    trial = np.empty((len(potentials), len(candidates)))
-    _kernels.seeding.trial_potentials(X, w, closest_sq, closest, candidates, gaps, trial, CHUNK, 2)
-    plain_trial = np.empty_like(trial)
-    plain.trial_potentials(X, w, closest_sq, closest, candidates, gaps, plain_trial, CHUNK, 2)
-    np.testing.assert_array_equal(trial, plain_trial)
-    want = [(w * np.minimum(closest_sq, reference.sqdist(X, c[None])[:, 0])).sum() for c in candidates]
-    np.testing.assert_allclose(trial.sum(axis=0), want, rtol=1e-12)
+
+def test_seeding_stops_when_every_point_is_a_center():
+    X = np.repeat(np.array([[0.0, 0.0], [1.0, 1.0]]), 10, axis=0)
+    n, centers, _ = _seed(_kernels.seeding, X, np.ones(20), 5, 0, np.random.default_rng(0).random((5, 3)))
+    assert n == 2 and {tuple(c) for c in centers[:2]} == {(0.0, 0.0), (1.0, 1.0)}
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

@@ -1,0 +1,186 @@
+"""Pythran kernels for the nearest-center search: the center geometry, labelling,
+distances to labelled centers, and Floyd-Steinberg dithering.
+
+Plain Python on purpose: the build compiles this file with Pythran (OpenMP), and
+the tests import it uncompiled to compare both on tiny inputs. Kernels trust their
+inputs; the public functions validate them.
+
+The search uses the geometry of the centers: ``order[a]`` lists all centers,
+nearest to center ``a`` first (``order[a, 0] == a``), and ``cc_bound[a, m]`` is a
+lower bound on the distance from ``a`` to each of ``order[a, m:]``. Starting from
+a hint ``a`` at distance ``r`` from the point, no center ``j`` with
+``cc(a, j) - r >= radius`` can be closer than ``radius`` (triangle inequality),
+so the scan stops there. Pixel clouds are 3- to 5-dimensional and the hint (the
+previous pixel's label, or the previous iteration's) is usually right, so most
+centers are never looked at.
+
+Inner loops are written out instead of calling small helpers: compiled with
+OpenMP, Pythran counts references atomically, and passing an array to a function
+once per point cost 3-10x the loop itself (measured on the color lookup).
+Per-chunk helpers are fine. Parallel loops run over fixed chunks of
+``chunk_rows`` rows, so results never depend on the thread count.
+"""
+import numpy as np
+
+#pythran export center_geometry(float64[:,:], int64[:,:], float64[:,:], bool, int)
+#pythran export assign_nearest(float32[:,:], float64[:,:], int64[:,:], float64[:,:], int32[:], float64[:], float64[:], bool, int, int)
+#pythran export assign_nearest(float64[:,:], float64[:,:], int64[:,:], float64[:,:], int32[:], float64[:], float64[:], bool, int, int)
+#pythran export labelled_sqdist(float32[:,:], float64[:,:], int32[:], float64[:], int, int)
+#pythran export labelled_sqdist(float64[:,:], float64[:,:], int32[:], float64[:], int, int)
+#pythran export dither_floyd_steinberg(float32[:,:,:], float64[:,:], int64[:,:], float64[:,:], float64[:], float64[:], int32[:,:])
+
+
+def _geometry_row(centers, order, cc_bound, a, resort):
+    k, n_features = centers.shape
+    if resort:
+        dist = np.empty(k)
+        for j in range(k):
+            d = 0.0
+            for f in range(n_features):
+                t = centers[a, f] - centers[j, f]
+                d += t * t
+            dist[j] = d
+        dist[a] = -1.0  # first in its own row, even among duplicate centers
+        by_distance = np.argsort(dist)
+        for m in range(k):
+            order[a, m] = by_distance[m]
+    smallest = np.inf
+    for m in range(k - 1, -1, -1):
+        j = order[a, m]
+        d = 0.0
+        for f in range(n_features):
+            t = centers[a, f] - centers[j, f]
+            d += t * t
+        smallest = min(smallest, np.sqrt(d))
+        cc_bound[a, m] = smallest
+
+
+def center_geometry(centers, order, cc_bound, resort, n_threads):
+    """Fill ``cc_bound[a, m]`` with the smallest distance from center a to any of
+    ``order[a, m:]``; with ``resort``, first sort ``order[a]`` by distance from a.
+
+    Without ``resort`` the previous order is kept: once centers move little it is
+    still nearly sorted, so the bounds stay tight, and sorting k rows of k
+    distances costs more than an E-step on a few thousand colors.
+    """
+    #omp parallel for schedule(static) num_threads(n_threads)
+    for a in range(centers.shape[0]):
+        _geometry_row(centers, order, cc_bound, a, resort)
+
+
+def _assign_chunk(X, centers, order, cc_bound, labels, dist, lower, need_second, start, stop):
+    k, n_features = centers.shape
+    hint = 0  # neighbouring rows of an image are alike: the previous label is the hint
+    for i in range(start, stop):
+        best_sq = 0.0
+        for f in range(n_features):
+            t = X[i, f] - centers[hint, f]
+            best_sq += t * t
+        best = hint
+        second_sq = np.inf
+        r = np.sqrt(best_sq)
+        for m in range(1, k):
+            gap = cc_bound[hint, m] - r
+            if gap > 0.0 and gap * gap >= (second_sq if need_second else best_sq):
+                break
+            j = order[hint, m]
+            d = 0.0
+            for f in range(n_features):
+                t = X[i, f] - centers[j, f]
+                d += t * t
+            if d < best_sq:
+                second_sq = best_sq
+                best_sq = d
+                best = j
+            elif d < second_sq:
+                second_sq = d
+        labels[i] = best
+        dist[i] = np.sqrt(best_sq)
+        if need_second:
+            lower[i] = np.sqrt(second_sq)
+        hint = best
+
+
+def assign_nearest(X, centers, order, cc_bound, labels, dist, lower, need_second,
+                   chunk_rows, n_threads):
+    """Label every row with its nearest center; ``dist`` gets the distance to it and,
+    if ``need_second``, ``lower`` the distance to the second nearest."""
+    n = X.shape[0]
+    n_chunks = (n + chunk_rows - 1) // chunk_rows
+    #omp parallel for schedule(dynamic) num_threads(n_threads)
+    for c in range(n_chunks):
+        _assign_chunk(X, centers, order, cc_bound, labels, dist, lower, need_second,
+                      c * chunk_rows, min(n, (c + 1) * chunk_rows))
+
+
+def _sqdist_chunk(X, centers, labels, out, start, stop):
+    for i in range(start, stop):
+        a = labels[i]
+        d = 0.0
+        for f in range(X.shape[1]):
+            t = X[i, f] - centers[a, f]
+            d += t * t
+        out[i] = d
+
+
+def labelled_sqdist(X, centers, labels, out, chunk_rows, n_threads):
+    """Squared distance of every row to the center it is labelled with."""
+    n = X.shape[0]
+    n_chunks = (n + chunk_rows - 1) // chunk_rows
+    #omp parallel for schedule(dynamic) num_threads(n_threads)
+    for c in range(n_chunks):
+        _sqdist_chunk(X, centers, labels, out, c * chunk_rows, min(n, (c + 1) * chunk_rows))
+
+
+def dither_floyd_steinberg(image, centers, order, cc_bound, low, high, labels):
+    """Label every pixel of ``image`` (M, N, C) with Floyd-Steinberg error diffusion.
+
+    Rows are scanned in serpentine order (left to right, then right to left), so
+    errors do not drift one way. The diffused value is clipped to [``low``,
+    ``high``] per feature (the palette's range), which keeps runaway errors from
+    smearing across flat areas. Serial by nature: each pixel needs the error of
+    the one before.
+    """
+    n_rows, n_cols, n_features = image.shape
+    k = centers.shape[0]
+    # Error rows padded by one column on each side: pixel col lives at col + 1.
+    current = np.zeros((n_cols + 2, n_features))
+    below = np.zeros((n_cols + 2, n_features))
+    value = np.zeros(n_features)
+    hint = 0
+    for r in range(n_rows):
+        step = 1 if r % 2 == 0 else -1
+        for s in range(n_cols):
+            col = s if step == 1 else n_cols - 1 - s
+            best_sq = 0.0
+            for f in range(n_features):
+                v = min(max(image[r, col, f] + current[col + 1, f], low[f]), high[f])
+                value[f] = v
+                t = v - centers[hint, f]
+                best_sq += t * t
+            best = hint
+            radius = np.sqrt(best_sq)
+            for m in range(1, k):
+                gap = cc_bound[hint, m] - radius
+                if gap > 0.0 and gap * gap >= best_sq:
+                    break
+                j = order[hint, m]
+                d = 0.0
+                for f in range(n_features):
+                    t = value[f] - centers[j, f]
+                    d += t * t
+                if d < best_sq:
+                    best_sq = d
+                    best = j
+            labels[r, col] = best
+            hint = best
+            for f in range(n_features):
+                e = value[f] - centers[best, f]
+                current[col + 1 + step, f] += e * (7.0 / 16.0)
+                below[col + 1 - step, f] += e * (3.0 / 16.0)
+                below[col + 1, f] += e * (5.0 / 16.0)
+                below[col + 1 + step, f] += e * (1.0 / 16.0)
+        for c in range(n_cols + 2):
+            for f in range(n_features):
+                current[c, f] = below[c, f]
+                below[c, f] = 0.0
