@@ -185,7 +185,55 @@ def drop_empty_clusters(result, X, sample_weight, n_threads):
                        result.n_iter, result.converged)
 
 
-class KMeans:
+def check_init(init, n_clusters, n_features):
+    """'k-means++', 'random', or validated (n_clusters, n_features) float64 centers."""
+    if isinstance(init, str):
+        if init not in ("k-means++", "random"):
+            raise InputError(f"init must be 'k-means++', 'random' or an array, got {init!r}")
+        return init
+    return check_centers(init, n_clusters, n_features)
+
+
+def initial_centers(X, sample_weight, n_clusters, init, rng, n_threads):
+    """Starting centers (n_clusters, n_features) float64 from a checked ``init``;
+    k-means++ may return fewer, one per distinct point, with a warning."""
+    if not isinstance(init, str):
+        return init
+    if init == "k-means++":
+        return _kmeans_plusplus(X, sample_weight, n_clusters, rng, 2 + int(np.log(n_clusters)),
+                                n_threads)[0]
+    p = sample_weight / sample_weight.sum()
+    rows = rng.choice(len(X), size=n_clusters, replace=(p > 0).sum() < n_clusters, p=p)
+    return X[rows].astype(np.float64)
+
+
+class FittedCenters:
+    """What a fitted model does with its centers (``self._centers64``): predict, score."""
+
+    def _check_fitted_input(self, X):
+        if not hasattr(self, "_centers64"):
+            raise InputError(f"this {type(self).__name__} is not fitted yet; call fit first")
+        X = check_samples(X)
+        if X.shape[1] != self._centers64.shape[1]:
+            raise InputError(
+                f"X has {X.shape[1]} features, but this model was fitted with {self._centers64.shape[1]}"
+            )
+        return X
+
+    def predict(self, X):
+        """Index of the nearest center for each row of X (n_samples,) int32."""
+        X = self._check_fitted_input(X)
+        return assign_labels(X, self._centers64, resolve_n_threads(self.n_threads))[0]
+
+    def score(self, X, y=None, sample_weight=None):
+        """Opposite of the weighted inertia of X on the fitted centers."""
+        X = self._check_fitted_input(X)
+        sample_weight = check_sample_weight(sample_weight, X.shape[0])
+        _, dist = assign_labels(X, self._centers64, resolve_n_threads(self.n_threads))
+        return -float(np.sum(sample_weight * dist * dist))
+
+
+class KMeans(FittedCenters):
     """Weighted k-means clustering (Lloyd's algorithm, accelerated with bounds).
 
     The interface follows scikit-learn's ``KMeans``.
@@ -238,25 +286,10 @@ class KMeans:
         n_init = check_positive_int(self.n_init, "n_init")
         max_iter = check_positive_int(self.max_iter, "max_iter")
         tol = check_tol(self.tol)
-        if isinstance(self.init, str):
-            if self.init not in ("k-means++", "random"):
-                raise InputError(f"init must be 'k-means++', 'random' or an array, got {self.init!r}")
-            init = self.init
-        else:
-            init = check_centers(self.init, n_clusters, X.shape[1])
+        init = check_init(self.init, n_clusters, X.shape[1])
+        if not isinstance(init, str):
             n_init = 1  # explicit centers: every run would be the same
         return n_clusters, init, n_init, max_iter, tol
-
-    def _initial_centers(self, X, sample_weight, n_clusters, init, rng, n_threads):
-        if not isinstance(init, str):
-            return init
-        if init == "k-means++":
-            centers, _ = _kmeans_plusplus(X, sample_weight, n_clusters, rng,
-                                          2 + int(np.log(n_clusters)), n_threads)
-            return centers
-        p = sample_weight / sample_weight.sum()
-        rows = rng.choice(len(X), size=n_clusters, replace=(p > 0).sum() < n_clusters, p=p)
-        return X[rows].astype(np.float64)
 
     def fit(self, X, y=None, sample_weight=None):
         """Compute the clustering. ``y`` is ignored (scikit-learn compatibility)."""
@@ -268,7 +301,7 @@ class KMeans:
         tol = weighted_tolerance(X, sample_weight, tol, n_threads)
         best = None
         for _ in range(n_init):
-            centers = self._initial_centers(X, sample_weight, n_clusters, init, rng, n_threads)
+            centers = initial_centers(X, sample_weight, n_clusters, init, rng, n_threads)
             result = lloyd(X, sample_weight, centers, max_iter, tol, n_threads)
             if best is None or result.inertia < best.inertia:
                 best = result
@@ -284,21 +317,6 @@ class KMeans:
     def fit_predict(self, X, y=None, sample_weight=None):
         return self.fit(X, sample_weight=sample_weight).labels_
 
-    def _check_fitted_input(self, X):
-        if not hasattr(self, "_centers64"):
-            raise InputError(f"this {type(self).__name__} is not fitted yet; call fit first")
-        X = check_samples(X)
-        if X.shape[1] != self._centers64.shape[1]:
-            raise InputError(
-                f"X has {X.shape[1]} features, but this model was fitted with {self._centers64.shape[1]}"
-            )
-        return X
-
-    def predict(self, X):
-        """Index of the nearest center for each row of X (n_samples,) int32."""
-        X = self._check_fitted_input(X)
-        return assign_labels(X, self._centers64, resolve_n_threads(self.n_threads))[0]
-
     def transform(self, X):
         """Distances from each row of X to every center (n_samples, n_clusters)."""
         X = self._check_fitted_input(X)
@@ -308,10 +326,3 @@ class KMeans:
             out[start:start + CHUNK_ROWS] = np.sqrt(
                 ((block[:, None, :] - self._centers64[None, :, :]) ** 2).sum(axis=2))
         return out
-
-    def score(self, X, y=None, sample_weight=None):
-        """Opposite of the weighted inertia of X on the fitted centers."""
-        X = self._check_fitted_input(X)
-        sample_weight = check_sample_weight(sample_weight, X.shape[0])
-        _, dist = assign_labels(X, self._centers64, resolve_n_threads(self.n_threads))
-        return -float(np.sum(sample_weight * dist * dist))

@@ -12,14 +12,13 @@ import numpy as np
 
 from . import _kernels
 from ._parallel import resolve_n_threads
-from ._validation import (check_centers, check_n_clusters, check_positive_int, check_random_state,
-                          check_sample_weight, check_samples, check_tol)
+from ._validation import (check_n_clusters, check_positive_int, check_random_state, check_sample_weight,
+                          check_samples, check_tol)
 from .errors import FewDistinctPointsWarning, InputError
-from .lloyd import assign_labels, weighted_tolerance
-from .seeding import _kmeans_plusplus
+from .lloyd import FittedCenters, assign_labels, check_init, initial_centers, weighted_tolerance
 
 
-class MiniBatchKMeans:
+class MiniBatchKMeans(FittedCenters):
     """Weighted mini-batch k-means; ``partial_fit`` streams data that never fits in memory.
 
     The interface follows scikit-learn's ``MiniBatchKMeans``.
@@ -86,34 +85,15 @@ class MiniBatchKMeans:
             check_positive_int(self.init_size, "init_size")
         if not 0 <= self.reassignment_ratio < 1:
             raise InputError(f"reassignment_ratio must be in [0, 1), got {self.reassignment_ratio!r}")
-        if isinstance(self.init, str):
-            if self.init not in ("k-means++", "random"):
-                raise InputError(f"init must be 'k-means++', 'random' or an array, got {self.init!r}")
-        else:
-            check_centers(self.init, self._n_clusters, n_features)
-
-    def _check_fitted_input(self, X):
-        if not hasattr(self, "_centers"):
-            raise InputError(f"this {type(self).__name__} is not fitted yet; call fit or partial_fit first")
-        X = check_samples(X)
-        if X.shape[1] != self._centers.shape[1]:
-            raise InputError(
-                f"X has {X.shape[1]} features, but this model was fitted with {self._centers.shape[1]}")
-        return X
+        self._init = check_init(self.init, self._n_clusters, n_features)
 
     # -- steps --------------------------------------------------------------------------------
 
     def _init_centers(self, X, sample_weight, rng, n_threads):
         k = self._n_clusters
-        if not isinstance(self.init, str):
-            return check_centers(self.init, k, X.shape[1])
-        if self.init == "random":
-            p = sample_weight / sample_weight.sum()
-            rows = rng.choice(len(X), size=k, replace=(p > 0).sum() < k, p=p)
-            return X[rows].astype(np.float64)
         with warnings.catch_warnings():  # too few points is an error here, said below
             warnings.simplefilter("ignore", FewDistinctPointsWarning)
-            centers, _ = _kmeans_plusplus(X, sample_weight, k, rng, 2 + int(np.log(k)), n_threads)
+            centers = initial_centers(X, sample_weight, k, self._init, rng, n_threads)
         if len(centers) < k:
             raise InputError(
                 f"the data used to seed the centers has only {len(centers)} distinct points, "
@@ -122,8 +102,8 @@ class MiniBatchKMeans:
 
     def _step(self, X, sample_weight, rng, n_threads):
         """One mini-batch update; returns (weighted mean batch inertia, squared center shift)."""
-        labels, dist = assign_labels(X, self._centers, n_threads)
-        moved_sq = _kernels.minibatch.minibatch_update(X, sample_weight, labels, self._centers,
+        labels, dist = assign_labels(X, self._centers64, n_threads)
+        moved_sq = _kernels.minibatch.minibatch_update(X, sample_weight, labels, self._centers64,
                                                        self._weight_sums)
         self._n_since_reassign += len(X)
         if self.reassignment_ratio > 0 and (
@@ -142,13 +122,13 @@ class MiniBatchKMeans:
             return
         p = sample_weight[positive] / sample_weight[positive].sum()
         rows = rng.choice(positive, size=int(small.sum()), replace=False, p=p)
-        self._centers[small] = X[rows]
+        self._centers64[small] = X[rows]
         self._weight_sums[small] = self._weight_sums[~small].min()
 
     def _start(self, X, sample_weight, rng, n_threads):
         self._check_params(X.shape[1])
         self._rng = rng
-        self._centers = self._init_centers(X, sample_weight, rng, n_threads)
+        self._centers64 = self._init_centers(X, sample_weight, rng, n_threads)
         self._weight_sums = np.zeros(self._n_clusters)
         self._n_since_reassign = 0
         self.n_steps_ = 0
@@ -195,9 +175,9 @@ class MiniBatchKMeans:
                 no_improvement += 1
             if self.max_no_improvement is not None and no_improvement >= self.max_no_improvement:
                 break
-        self.labels_, dist = assign_labels(X, self._centers, n_threads)
+        self.labels_, dist = assign_labels(X, self._centers64, n_threads)
         self.inertia_ = float(np.sum(sample_weight * dist * dist))
-        self.cluster_centers_ = self._centers.astype(X.dtype)
+        self.cluster_centers_ = self._centers64.astype(X.dtype)
         return self
 
     def partial_fit(self, X, y=None, sample_weight=None):
@@ -205,23 +185,11 @@ class MiniBatchKMeans:
         X = check_samples(X)
         sample_weight = check_sample_weight(sample_weight, X.shape[0])
         n_threads = resolve_n_threads(self.n_threads)
-        if not hasattr(self, "_centers"):
+        if not hasattr(self, "_centers64"):
             self._start(X, sample_weight, check_random_state(self.random_state), n_threads)
-        elif X.shape[1] != self._centers.shape[1]:
+        elif X.shape[1] != self._centers64.shape[1]:
             raise InputError(
-                f"X has {X.shape[1]} features, but earlier batches had {self._centers.shape[1]}")
+                f"X has {X.shape[1]} features, but earlier batches had {self._centers64.shape[1]}")
         self._step(X, sample_weight, self._rng, n_threads)
-        self.cluster_centers_ = self._centers.astype(X.dtype)
+        self.cluster_centers_ = self._centers64.astype(X.dtype)
         return self
-
-    def predict(self, X):
-        """Index of the nearest center for each row of X (n_samples,) int32."""
-        X = self._check_fitted_input(X)
-        return assign_labels(X, self._centers, resolve_n_threads(self.n_threads))[0]
-
-    def score(self, X, y=None, sample_weight=None):
-        """Opposite of the weighted inertia of X on the fitted centers."""
-        X = self._check_fitted_input(X)
-        sample_weight = check_sample_weight(sample_weight, X.shape[0])
-        _, dist = assign_labels(X, self._centers, resolve_n_threads(self.n_threads))
-        return -float(np.sum(sample_weight * dist * dist))

@@ -1,5 +1,6 @@
 """compress_image and the Codebook on real and synthetic images."""
 import io
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -195,3 +196,11 @@ def test_dither_kernel_matches_its_source_and_nearest_when_flat():
     exact = np.ascontiguousarray(centers[rng.integers(0, 6, (5, 7))].astype(np.float32))
     _kernels.nearest.dither_floyd_steinberg(exact, centers, g.order, g.cc_sorted, low, high, got)
     np.testing.assert_array_equal(centers[got].astype(np.float32), exact)
+
+
+def test_the_handbook_example_in_two_lines(tmp_path):
+    import quantize
+    china = Path(__file__).resolve().parents[1] / "sample_images" / "china.jpg"
+    quantize.compress_image(china, 16).to_pil().save(tmp_path / "china-16.png")
+    with Image.open(tmp_path / "china-16.png") as image:
+        assert image.mode == "P" and len(image.getcolors()) == 16
