@@ -95,7 +95,9 @@ def main():
     parser.add_argument("-k", type=int, nargs="+", default=[16, 64, 256])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--threads", type=int, default=None, help="ours; default: all cores")
-    parser.add_argument("--skip-sklearn", action="store_true", help="leave out the two slow scikit-learn peers")
+    parser.add_argument("--sklearn-max-mp", type=float, default=1.0,
+                        help="run the scikit-learn peers only on images up to this size (they take "
+                             "minutes per run on 4 MP); 0 leaves them out")
     args = parser.parse_args()
 
     methods = {
@@ -106,20 +108,20 @@ def main():
         "pil-mediancut": pillow(Image.Quantize.MEDIANCUT),
         "pil-fastoctree": pillow(Image.Quantize.FASTOCTREE),
     }
-    if not args.skip_sklearn:
-        methods |= {"sk-kmeans": sklearn_kmeans, "sk-minibatch": sklearn_minibatch}
+    sklearn_methods = {"sk-kmeans": sklearn_kmeans, "sk-minibatch": sklearn_minibatch}
     Image.MAX_IMAGE_PIXELS = None  # our own benchmark photos
     images = args.images or [p for p in DEFAULT_IMAGES if p.exists()]
-    ratios = {(k, name): [] for k in args.k for name in methods}
+    ratios = {(k, name): [] for k in args.k for name in methods | sklearn_methods}
     print(f"{'image':26} {'MP':>5} {'k':>4} {'method':15} {'seconds':>8} {'MSE':>8} {'PSNR':>6} {'dE2000':>7}")
     for path in images:
         pixels = np.asarray(Image.open(path).convert("RGB"))
         n = pixels.shape[0] * pixels.shape[1]
         sample = np.random.default_rng(0).choice(n, min(n, DELTA_E_SAMPLE), replace=False)
         repeat = 1 if n >= LARGE else args.repeat
+        peers = methods | (sklearn_methods if n <= args.sklearn_max_mp * 1e6 else {})
         for k in args.k:
             rows = {}
-            for name, method in methods.items():
+            for name, method in peers.items():
                 seconds, output = measure(method, pixels, k, repeat)
                 mse, delta_e = errors(pixels, output, sample)
                 rows[name] = (seconds, mse, delta_e)
@@ -130,8 +132,9 @@ def main():
                 ratios[(k, name)].append([r / b for r, b in zip(row, base)])
     print("\ngeometric means of ratios to libimagequant (time, RGB MSE, mean CIEDE2000):")
     for (k, name), values in ratios.items():
-        t, m, d = np.exp(np.log(np.array(values)).mean(axis=0))
-        print(f"  k={k:<4} {name:15} time {t:6.3f}   MSE {m:6.3f}   dE2000 {d:6.3f}")
+        if values:
+            t, m, d = np.exp(np.log(np.array(values)).mean(axis=0))
+            print(f"  k={k:<4} {name:15} time {t:6.3f}   MSE {m:6.3f}   dE2000 {d:6.3f}   ({len(values)} images)")
 
 
 if __name__ == "__main__":
