@@ -156,6 +156,9 @@ def compress_image(image, n_colors, *, space="lab", dither=False, random_state=N
     rng = check_random_state(random_state)
     if palette is not None:
         book = Codebook(np.asarray(palette), space)
+        if len(book.palette) > MAX_COLORS:
+            raise InputError(f"a palette for an indexed image holds at most {MAX_COLORS} colors, "
+                             f"this one has {len(book.palette)}")
         pixels = book._match_channels(loaded.pixels)
         histogram = color_histogram(pixels, n_threads)
     else:

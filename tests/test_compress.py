@@ -169,6 +169,7 @@ def test_quality_target_picks_the_fewest_colors(photo):
 
 
 @pytest.mark.parametrize("kwargs, match", [
+    ({"n_colors": None, "palette": np.zeros((300, 3), np.uint8)}, "at most 256 colors"),
     ({"n_colors": 0}, "n_colors must be an integer from 1 to 256"),
     ({"n_colors": 257}, "n_colors must be"),
     ({"n_colors": 4, "space": "hsv"}, "space must be one of"),
