@@ -21,7 +21,7 @@ from .errors import FewDistinctPointsWarning, InputError
 from .features import check_space, colors_to_features
 from .histogram import bin_colors, color_histogram
 from .io import check_output, load_image, write_atomically
-from .lloyd import _Geometry, lloyd, weighted_tolerance
+from .lloyd import _Geometry, assign_labels, lloyd, weighted_tolerance
 from .plots import comparison
 from .seeding import _kmeans_plusplus
 
@@ -32,7 +32,7 @@ MIN_BINS_PER_CLUSTER = 4
 # k-means++ restarts on the 5-bit problem; the best seeds the finer levels. A single
 # run leaves k-means in a worse local minimum on some photos at small k, where
 # restarts are cheap; at large k one run is both costly and good enough.
-RESTART_BUDGET = 96  # restarts = RESTART_BUDGET // k, between 1 and MAX_RESTARTS
+RESTART_BUDGET = 32  # restarts = RESTART_BUDGET // k, between 1 and MAX_RESTARTS; 2 at k = 16
 MAX_RESTARTS = 6
 COARSE_TOL = 1e-3
 FINE_TOL = 1e-4
@@ -166,8 +166,10 @@ def compress_image(image, n_colors, *, space="lab", dither=False, random_state=N
         locked = None if locked_colors is None else Codebook(np.asarray(locked_colors), space).palette
         pixels = loaded.pixels
         histogram = color_histogram(pixels, n_threads)
-        book = learn_palette(histogram, n_colors, space, rng, n_threads, locked, alpha_threshold)
-    return _remap(pixels, histogram, book, dither, n_threads, loaded.icc_profile)
+    features = colors_to_features(histogram.colors, space).astype(np.float32)
+    if palette is None:
+        book = learn_palette(histogram, features, n_colors, space, rng, n_threads, locked, alpha_threshold)
+    return _remap(pixels, histogram, features, book, dither, n_threads, loaded.icc_profile)
 
 
 def _check_n_colors(n_colors):
@@ -176,8 +178,9 @@ def _check_n_colors(n_colors):
     return int(n_colors)
 
 
-def learn_palette(histogram, n_colors, space, rng, n_threads, locked=None, alpha_threshold=8):
-    """Fit a Codebook of ``n_colors`` to an image's ColorHistogram."""
+def learn_palette(histogram, features, n_colors, space, rng, n_threads, locked=None, alpha_threshold=8):
+    """Fit a Codebook of ``n_colors`` to an image's ColorHistogram, whose colors are
+    ``features`` (float32) in ``space``."""
     colors, weights = histogram.colors, histogram.counts.astype(np.float64)
     reserved = []
     if colors.shape[1] == 4:
@@ -201,43 +204,32 @@ def learn_palette(histogram, n_colors, space, rng, n_threads, locked=None, alpha
         learned = colors[visible]
     else:
         preset = colors_to_features(locked, space) if locked is not None else None
-        centers = _fit_centers(colors[visible], weights[visible], n_learned, space, rng, n_threads, preset)
+        centers = _fit_centers(colors[visible], features[visible], weights[visible], n_learned, rng,
+                               n_threads, preset)
         learned = Codebook.from_centers(centers, space).palette
         if locked is not None:
             learned = learned[len(locked):]
     return Codebook(np.vstack([np.array(reserved, dtype=np.uint8).reshape(-1, colors.shape[1]), learned]), space)
 
 
-def _fit_centers(colors, weights, n_learned, space, rng, n_threads, preset=None):
+def _fit_centers(colors, features, weights, n_learned, rng, n_threads, preset=None):
     """Weighted k-means of the colors, coarse to fine; preset centers stay fixed."""
-    features = colors_to_features(colors, space).astype(np.float32)
     n_fixed = 0 if preset is None else len(preset)
     k = n_learned + n_fixed
     fixed = np.arange(k) < n_fixed
-    levels = [bits for bits in COARSE_BITS
-              if _n_bins(colors, bits) >= MIN_BINS_PER_CLUSTER * k] + [None]
+    levels = [bin_colors(colors, features, weights, bits) + (True,) for bits in COARSE_BITS]
+    levels = [level for level in levels if len(level[0]) >= MIN_BINS_PER_CLUSTER * k]
+    levels.append((features, weights, None, False))
     centers = None
-    for bits in levels:
-        if bits is None:
-            X, w = features, weights
-        else:
-            X, w, _ = bin_colors(colors, features, weights, bits)
-            X = X.astype(np.float32)
-        tol = weighted_tolerance(X, w, COARSE_TOL if bits else FINE_TOL, n_threads)
+    for X, w, _, coarse in levels:
+        X = np.ascontiguousarray(X, dtype=np.float32)
+        tol = weighted_tolerance(X, w, COARSE_TOL if coarse else FINE_TOL, n_threads)
         if centers is None:
-            centers = _best_seeded_fit(X, w, k, rng, n_threads, preset, fixed, tol,
-                                       min(MAX_RESTARTS, max(1, RESTART_BUDGET // k)) if bits else 1)
+            restarts = min(MAX_RESTARTS, max(1, RESTART_BUDGET // k)) if coarse else 1
+            centers = _best_seeded_fit(X, w, k, rng, n_threads, preset, fixed, tol, restarts)
         else:
-            centers = lloyd(X, w, centers, MAX_ITER if bits else MAX_ITER_FINE, tol, n_threads, fixed).centers
+            centers = lloyd(X, w, centers, MAX_ITER if coarse else MAX_ITER_FINE, tol, n_threads, fixed).centers
     return centers
-
-
-def _n_bins(colors, bits):
-    shifted = (colors >> (8 - bits)).astype(np.int64)
-    code = np.zeros(len(colors), dtype=np.int64)
-    for channel in range(colors.shape[1]):
-        code = (code << bits) | shifted[:, channel]
-    return int(np.count_nonzero(np.bincount(code, minlength=1 << (bits * colors.shape[1]))))
 
 
 def _best_seeded_fit(X, w, k, rng, n_threads, preset, fixed, tol, restarts):
@@ -254,16 +246,17 @@ def _best_seeded_fit(X, w, k, rng, n_threads, preset, fixed, tol, restarts):
     return best.centers
 
 
-def _remap(pixels, histogram, book, dither, n_threads, icc_profile):
-    """Map every pixel to the codebook; sort the palette by use; measure the error."""
-    color_labels = book.encode_colors(histogram.colors, n_threads)
+def _remap(pixels, histogram, features, book, dither, n_threads, icc_profile):
+    """Map every pixel to the codebook; sort the palette by use; measure the error.
+    ``features`` are the histogram's colors in the codebook's space."""
+    color_labels = assign_labels(features, book.centers, n_threads)[0]
     if histogram.colors.shape[1] == 4:
         invisible = np.flatnonzero((book.palette[:, 3] == 0))
         if invisible.size:
             color_labels[histogram.colors[:, 3] == 0] = invisible[0]
     # Palette entries ranked by use, counted on the histogram rather than per pixel.
     if dither:
-        labels = _dither(histogram, color_labels, book, pixels.shape, n_threads)
+        labels = _dither(histogram, features, book, pixels.shape, n_threads)
         counts = np.bincount(labels.ravel(), minlength=len(book.palette))
     else:
         counts = np.bincount(color_labels, weights=histogram.counts, minlength=len(book.palette))
@@ -292,8 +285,7 @@ def _pixel_mse(pixels, palette, labels, block_rows=256):
     return total / pixels.size
 
 
-def _dither(histogram, color_labels, book, shape, n_threads):
-    features = colors_to_features(histogram.colors, book.space).astype(np.float32)
+def _dither(histogram, features, book, shape, n_threads):
     image = np.ascontiguousarray(features[histogram.inverse].reshape(shape[0], shape[1], -1))
     centers = book.centers
     geometry = _Geometry.of(centers, n_threads)
