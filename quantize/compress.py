@@ -2,7 +2,7 @@
 
 The pipeline, after libimagequant's: a histogram of unique colors (counts as
 weights) -> colors to the feature space -> weighted k-means, coarse to fine
-(k-means++ and restarts on 5-bit bins, then 6-bit bins, then every unique color)
+(k-means++ and restarts on 5-bit bins, then a few iterations on every unique color)
 -> palette rounded to 8 bits -> nearest-color remap (or Floyd-Steinberg dither).
 """
 import io
@@ -27,7 +27,9 @@ from .seeding import _kmeans_plusplus
 
 MAX_COLORS = 256  # an indexed PNG or GIF holds at most 256 entries
 # Coarse levels (bits per channel) used while they hold enough bins to be worth it.
-COARSE_BITS = (5, 6)
+# A 6-bit level between 5 bits and all colors cost 10-35% more time on 0.1-4 MP
+# photos at k = 64 and 256 for no better error (within 1-2% either way).
+COARSE_BITS = (5,)
 MIN_BINS_PER_CLUSTER = 4
 # k-means++ restarts on the 5-bit problem; the best seeds the finer levels. A single
 # run leaves k-means in a worse local minimum on some photos at small k, where
