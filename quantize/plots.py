@@ -1,5 +1,4 @@
 """Pictures a person would rather look at than read: before/after and the pixel cloud."""
-import numpy as np
 from PIL import Image, ImageDraw
 
 _PANEL = 300       # pixels per side of one scatter panel

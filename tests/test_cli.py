@@ -1,7 +1,6 @@
 """The command line through click's CliRunner: outputs, exit codes, refusals."""
 import json
 
-import numpy as np
 import pytest
 from click.testing import CliRunner
 from PIL import Image
