@@ -62,8 +62,12 @@ class Codebook:
 
     def encode_colors(self, colors, n_threads=None):
         """Index of the nearest palette entry for each (n, C) uint8 color."""
-        colors = self._match_channels(colors)
-        features = colors_to_features(colors, self.space).astype(np.float32)
+        features = colors_to_features(self._match_channels(colors), self.space)
+        return self.encode_features(features.astype(np.float32), n_threads)
+
+    def encode_features(self, features, n_threads=None):
+        """Index of the nearest palette entry for each (n, C) float32 feature row
+        already in this codebook's space."""
         return assign_labels(features, self.centers, resolve_n_threads(n_threads))[0]
 
     def encode(self, image, n_threads=None):

@@ -21,7 +21,7 @@ from .errors import FewDistinctPointsWarning, InputError
 from .features import check_space, colors_to_features
 from .histogram import bin_colors, color_histogram
 from .io import check_output, load_image, write_atomically
-from .lloyd import _Geometry, assign_labels, lloyd, weighted_tolerance
+from .lloyd import _Geometry, lloyd, weighted_tolerance
 from .plots import comparison
 from .seeding import _kmeans_plusplus
 
@@ -251,7 +251,7 @@ def _best_seeded_fit(X, w, k, rng, n_threads, preset, fixed, tol, restarts):
 def _remap(pixels, histogram, features, book, dither, n_threads, icc_profile):
     """Map every pixel to the codebook; sort the palette by use; measure the error.
     ``features`` are the histogram's colors in the codebook's space."""
-    color_labels = assign_labels(features, book.centers, n_threads)[0]
+    color_labels = book.encode_features(features, n_threads)
     if histogram.colors.shape[1] == 4:
         invisible = np.flatnonzero((book.palette[:, 3] == 0))
         if invisible.size:
