@@ -1,6 +1,7 @@
 """quantize: image color quantization and segmentation on fast weighted k-means."""
 from .codebook import Codebook
 from .compress import CompressedImage, compress_image, compress_to_quality
+from .segment import segment_foreground
 from .errors import FewDistinctPointsWarning, InputError, QuantizeError
 from .io import load_image
 from .lloyd import KMeans
@@ -14,6 +15,7 @@ __all__ = [
     "CompressedImage",
     "compress_image",
     "compress_to_quality",
+    "segment_foreground",
     "load_image",
     "FewDistinctPointsWarning",
     "InputError",

@@ -1,0 +1,80 @@
+"""Binary graph cut on the pixel grid, solved by max-flow.
+
+Each free pixel pays a cost for being foreground and one for being background;
+neighbours (8-connected) pay a contrast-sensitive price for taking different
+labels, so the cut follows color edges. Pixels that are not free keep a fixed
+label and only pull on their free neighbours. The max-flow is PyMaxflow's
+Boykov-Kolmogorov solver, made for exactly these grid graphs.
+"""
+import maxflow
+import numpy as np
+
+# Forward neighbour offsets (row, col) and their distance factor; with their
+# mirror images they make the 8-neighbourhood. Diagonals are sqrt(2) apart.
+NEIGHBOURS = ((0, 1, 1.0), (1, 0, 1.0), (1, 1, 2 ** -0.5), (1, -1, 2 ** -0.5))
+
+
+def _pair_slices(shape, d_row, d_col):
+    """Slices (p, q) of the pixel pairs p -> p + (d_row, d_col) inside an (M, N) grid."""
+    rows, cols = shape
+    p = (slice(0, rows - d_row), slice(max(0, -d_col), cols - max(0, d_col)))
+    q = (slice(d_row, rows), slice(max(0, d_col), cols + min(0, d_col)))
+    return p, q
+
+
+def contrast_weights(features, strength):
+    """Pairwise weights of GrabCut (Rother et al. 2004) for an (M, N, F) feature image.
+
+    strength * exp(-beta |f_p - f_q|^2) / distance(p, q), with beta = 1 / (2 mean
+    |f_p - f_q|^2) over all neighbour pairs, so the term adapts to the image's
+    contrast. Returns one (M - d_row, N - |d_col|) array per NEIGHBOURS entry.
+    """
+    squared = []
+    for d_row, d_col, _ in NEIGHBOURS:
+        p, q = _pair_slices(features.shape[:2], d_row, d_col)
+        squared.append(np.sum((features[p] - features[q]) ** 2, axis=2))
+    n_pairs = sum(s.size for s in squared)
+    mean = sum(float(s.sum()) for s in squared) / max(n_pairs, 1)
+    beta = 1.0 / (2.0 * mean) if mean > 0 else 0.0
+    return [strength * factor * np.exp(-beta * s) for s, (_, _, factor) in zip(squared, NEIGHBOURS)]
+
+
+def cut(cost_fg, cost_bg, free, labels, weights):
+    """Minimum-energy foreground mask.
+
+    cost_fg, cost_bg : (n_free,) costs of each free pixel (row-major order of
+        ``free``) being foreground / background.
+    free : (M, N) bool, the pixels to decide.
+    labels : (M, N) bool, the fixed label of every pixel that is not free.
+    weights : from :func:`contrast_weights` on the same grid.
+    Returns a new (M, N) bool mask: ``labels`` with the free pixels decided.
+    """
+    index = np.full(free.shape, -1, dtype=np.int64)
+    n_free = int(free.sum())
+    index[free] = np.arange(n_free)
+    base = np.minimum(cost_fg, cost_bg)  # only the difference matters; keep capacities >= 0
+    to_source = cost_bg - base  # paid when the pixel ends on the background (sink) side
+    to_sink = cost_fg - base
+    edge_from, edge_to, edge_weight = [], [], []
+    for (d_row, d_col, _), weight in zip(NEIGHBOURS, weights):
+        p, q = _pair_slices(free.shape, d_row, d_col)
+        ip, iq = index[p], index[q]
+        both = (ip >= 0) & (iq >= 0)
+        edge_from.append(ip[both])
+        edge_to.append(iq[both])
+        edge_weight.append(weight[both])
+        # A free pixel beside a fixed one pays the weight for disagreeing with it.
+        for i_free, fixed_label, free_side in ((ip, labels[q], iq < 0), (iq, labels[p], ip < 0)):
+            near = (i_free >= 0) & free_side
+            np.add.at(to_source, i_free[near & fixed_label], weight[near & fixed_label])
+            np.add.at(to_sink, i_free[near & ~fixed_label], weight[near & ~fixed_label])
+    edge_from = np.concatenate(edge_from)
+    graph = maxflow.Graph[float](n_free, len(edge_from))
+    nodes = graph.add_nodes(n_free)
+    graph.add_edges(nodes[edge_from], nodes[np.concatenate(edge_to)], np.concatenate(edge_weight),
+                    np.concatenate(edge_weight))
+    graph.add_grid_tedges(nodes, to_source, to_sink)
+    graph.maxflow()
+    result = labels.copy()
+    result[free] = ~graph.get_grid_segments(nodes)
+    return result
