@@ -12,6 +12,7 @@ from quantize.errors import QuantizeError
 
 from .compress import compress
 from .palette import palette
+from .segment import segment
 
 
 class QuantizeGroup(click.Group):
@@ -37,3 +38,4 @@ def cli(verbose, quiet):
 
 cli.add_command(compress)
 cli.add_command(palette)
+cli.add_command(segment)

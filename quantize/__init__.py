@@ -1,6 +1,7 @@
 """quantize: image color quantization and segmentation on fast weighted k-means."""
 from .codebook import Codebook
 from .compress import CompressedImage, compress_image, compress_to_quality
+from .regions import segment_regions
 from .segment import segment_foreground
 from .errors import FewDistinctPointsWarning, InputError, QuantizeError
 from .io import load_image
@@ -16,6 +17,7 @@ __all__ = [
     "compress_image",
     "compress_to_quality",
     "segment_foreground",
+    "segment_regions",
     "load_image",
     "FewDistinctPointsWarning",
     "InputError",

@@ -180,7 +180,7 @@ def _extract(pixels, fg_hard, bg_hard, model, max_rounds):
     mask = (mask | fg_hard) & ~bg_hard
     # Only a band around the coarse boundary is decided again, at full resolution.
     square = np.ones((2 * factor + 1, 2 * factor + 1), dtype=bool)
-    band = morphology.binary_dilation(mask, square) & ~morphology.binary_erosion(mask, square)
+    band = morphology.dilation(mask, square) & ~morphology.erosion(mask, square)
     return _round(_Grid(pixels, model), mask, band & free, model)
 
 

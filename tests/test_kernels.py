@@ -13,7 +13,8 @@ from quantize.lloyd import _Geometry
 CHUNK = 7  # small chunks, so tiny inputs still span several
 
 
-@pytest.mark.parametrize("module", [_kernels.nearest, _kernels.lloyd, _kernels.seeding, _kernels.minibatch, _kernels.histogram])
+@pytest.mark.parametrize("module", [_kernels.nearest, _kernels.lloyd, _kernels.seeding, _kernels.minibatch, _kernels.histogram,
+                                    _kernels.mixture])
 def test_compiled_kernels_are_running(module):
     assert module.__file__.endswith(tuple(importlib.machinery.EXTENSION_SUFFIXES)), module.__file__
     assert "Supported prototypes" in module.__dict__[next(

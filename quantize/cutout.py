@@ -1,0 +1,98 @@
+"""Segmentation outputs: mask, cutout, overlay, label maps; and the per-file worker."""
+import io
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+from skimage.segmentation import find_boundaries
+
+from .io import check_output, load_image, write_atomically
+from .regions import region_overlay, segment_regions
+from .segment import segment_foreground
+
+# Background brightness in the overlay: dim enough to see the cut, bright enough
+# to judge what was left out.
+OVERLAY_DIM = 0.35
+BOUNDARY_COLOR = (255, 220, 0)
+
+
+def mask_image(mask):
+    """(M, N) bool to a mode "L" image: 255 foreground, 0 background."""
+    return Image.fromarray(np.where(mask, 255, 0).astype(np.uint8), mode="L")
+
+
+def cutout_image(pixels, mask, *, crop=False):
+    """RGBA image, transparent outside ``mask`` (an existing alpha is kept inside);
+    with ``crop``, cut to the mask's bounding box."""
+    alpha = np.where(mask, 255, 0).astype(np.uint8)
+    if pixels.shape[2] == 4:
+        alpha = np.minimum(alpha, pixels[:, :, 3])
+    rgba = np.dstack([pixels[:, :, :3], alpha])
+    if crop and mask.any():
+        rows, cols = np.nonzero(mask)
+        rgba = rgba[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
+    return Image.fromarray(np.ascontiguousarray(rgba), mode="RGBA")
+
+
+def mask_overlay(pixels, mask):
+    """The photo with the background dimmed and the mask's outline drawn: (M, N, 3) uint8."""
+    out = pixels[:, :, :3].astype(np.float32)
+    out[~mask] *= OVERLAY_DIM
+    out = np.rint(out).astype(np.uint8)
+    out[find_boundaries(mask, mode="inner")] = BOUNDARY_COLOR
+    return out
+
+
+def label_image(labels):
+    """A label map as an 8-bit ("L") PNG image when it fits, else 32-bit ("I")."""
+    if labels.max() < 256:
+        return Image.fromarray(labels.astype(np.uint8), mode="L")
+    return Image.fromarray(labels.astype(np.int32), mode="I")
+
+
+@dataclass(frozen=True)
+class SegmentResult:
+    """What the per-file worker measured: the foreground fraction (or region count)."""
+    shape: tuple
+    foreground_fraction: float | None = None
+    n_regions: int | None = None
+
+
+def segment_file(source, *, mask_path=None, cutout_path=None, overlay_path=None, crop=False,
+                 n_regions=None, spatial_weight=1.0, overwrite=False, max_pixels=None, **options):
+    """Segment one file and write the asked outputs atomically (PNG).
+
+    With ``n_regions``, writes the region label map to ``mask_path`` and the
+    region overlay to ``overlay_path``; otherwise runs
+    :func:`quantize.segment_foreground` with ``options`` and writes the mask,
+    the RGBA cutout and the overlay.
+    """
+    targets = [p for p in (mask_path, cutout_path, overlay_path) if p is not None]
+    for target in targets:
+        check_output(target, overwrite)  # fail before the work, not after
+    loaded = load_image(source, max_pixels=max_pixels)
+    pixels = loaded.pixels
+    if n_regions is not None:
+        labels = segment_regions(pixels, n_regions, spatial_weight=spatial_weight,
+                                 space=options.get("space", "lab"), random_state=options.get("random_state"),
+                                 n_threads=options.get("n_threads"))
+        outputs = {mask_path: label_image(labels),
+                   overlay_path: Image.fromarray(region_overlay(pixels, labels))}
+        result = SegmentResult(labels.shape, n_regions=int(labels.max()) + 1)
+    else:
+        mask = segment_foreground(pixels, **options)
+        outputs = {mask_path: mask_image(mask), cutout_path: cutout_image(pixels, mask, crop=crop),
+                   overlay_path: Image.fromarray(mask_overlay(pixels, mask))}
+        result = SegmentResult(mask.shape, foreground_fraction=float(mask.mean()))
+    for target, picture in outputs.items():
+        if target is not None:
+            _write_png(target, picture, loaded.icc_profile, overwrite)
+    return result
+
+
+def _write_png(target, picture, icc_profile, overwrite):
+    buffer = io.BytesIO()
+    extra = {"icc_profile": icc_profile} if icc_profile and picture.mode in ("RGB", "RGBA") else {}
+    picture.save(buffer, format="PNG", **extra)
+    content = buffer.getvalue()
+    write_atomically(target, lambda f: f.write(content), overwrite=overwrite)

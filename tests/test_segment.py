@@ -1,0 +1,250 @@
+"""Foreground extraction, the graph cut and the mixture likelihood, on synthetic
+images with known masks, against a NumPy reference, and through the CLI."""
+import numpy as np
+import pytest
+import reference
+from conftest import SAMPLES
+from click.testing import CliRunner
+from PIL import Image
+from scipy.stats import multivariate_normal
+
+import quantize
+from quantize import _kernels, graphcut
+from quantize.cli.main import cli
+from quantize.errors import InputError
+from quantize.mixture import fit_mixture
+
+
+def iou(a, b):
+    return (a & b).sum() / (a | b).sum()
+
+
+def textured(shape, seed, low=0, high=90):
+    return np.random.default_rng(seed).integers(low, high, (*shape, 3)).astype(np.uint8)
+
+
+@pytest.fixture
+def disc_image():
+    image = textured((120, 160), 0)
+    rows, cols = np.mgrid[:120, :160]
+    disc = (rows - 60) ** 2 + (cols - 80) ** 2 < 35 ** 2
+    image[disc] = textured((120, 160), 1, 170, 230)[disc] // np.array([1, 3, 3], np.uint8)
+    return image, disc
+
+
+def test_disc_on_texture_with_a_box(disc_image):
+    image, disc = disc_image
+    mask = quantize.segment_foreground(image, box=(35, 15, 90, 90), random_state=0)
+    assert mask.shape == disc.shape and mask.dtype == bool
+    assert iou(mask, disc) >= 0.95
+
+
+def test_disc_on_texture_without_a_box(disc_image):
+    image, disc = disc_image
+    assert iou(quantize.segment_foreground(image, random_state=0), disc) >= 0.95
+
+
+def test_two_tone_object():
+    image = textured((100, 140), 2, 100, 160)  # gray-ish texture
+    truth = np.zeros((100, 140), bool)
+    truth[25:75, 30:70] = True
+    truth[25:75, 70:110] = True
+    image[25:75, 30:70] = (200, 30, 30)  # red half
+    image[25:75, 70:110] = (30, 30, 200)  # blue half
+    mask = quantize.segment_foreground(image, box=(20, 15, 100, 70), random_state=0)
+    assert iou(mask, truth) >= 0.95
+
+
+def test_object_touching_the_border_with_that_edge_left_out():
+    image = textured((100, 120), 3)
+    truth = np.zeros((100, 120), bool)
+    truth[40:, 35:85] = True  # stands on the bottom edge
+    image[truth] = (240, 220, 60)
+    mask = quantize.segment_foreground(image, edges=("top", "left", "right"), random_state=0)
+    assert iou(mask, truth) >= 0.95
+    # With the bottom frame forced to background, the bottom rows are lost.
+    assert not quantize.segment_foreground(image, random_state=0)[-1].any()
+
+
+def test_large_image_takes_the_coarse_to_fine_path():
+    image = textured((400, 500), 4)
+    rows, cols = np.mgrid[:400, :500]
+    truth = ((rows - 200) / 120) ** 2 + ((cols - 250) / 160) ** 2 < 1
+    image[truth] = (60, 200, 90)
+    mask = quantize.segment_foreground(image, box=(60, 50, 380, 300), random_state=0)
+    assert iou(mask, truth) >= 0.97
+
+
+def test_seeds_are_obeyed(disc_image):
+    image, disc = disc_image
+    fg_seeds = np.zeros(disc.shape, bool)
+    fg_seeds[5:10, 5:10] = True  # a patch of background declared foreground
+    mask = quantize.segment_foreground(image, box=(0, 0, 160, 120), fg_seeds=fg_seeds, random_state=0)
+    assert mask[fg_seeds].all()
+    bg_seeds = disc & (np.mgrid[:120, :160][0] < 50)
+    mask = quantize.segment_foreground(image, box=(35, 15, 90, 90), bg_seeds=bg_seeds, random_state=0)
+    assert not mask[bg_seeds].any()
+
+
+def test_seed_reproduces_the_run():
+    photo = np.asarray(Image.open(SAMPLES / "chelsea.png").convert("RGB"))
+    runs = [quantize.segment_foreground(photo, box=(30, 10, 380, 280), random_state=7) for _ in range(2)]
+    np.testing.assert_array_equal(*runs)
+    one = quantize.segment_foreground(photo, box=(30, 10, 380, 280), random_state=7, n_threads=1)
+    np.testing.assert_array_equal(runs[0], one)
+
+
+def test_mask_follows_exif_orientation(tmp_path):
+    image = np.zeros((40, 60, 3), np.uint8)
+    image[10:30, 15:45] = 255
+    path = tmp_path / "rotated.jpg"
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90 degrees on display
+    Image.fromarray(image).save(path, exif=exif, quality=95)
+    assert quantize.segment_foreground(path, random_state=0).shape == (60, 40)
+
+
+@pytest.mark.parametrize("box, message", [
+    ((0, 0, 0, 10), "zero size"),
+    ((10, 10, 5, -1), "zero size"),
+    ((500, 10, 20, 20), "outside"),
+    ((-50, -50, 20, 20), "outside"),
+    ((1, 2, 3), "four integers"),
+])
+def test_bad_boxes_are_clear_errors(disc_image, box, message):
+    with pytest.raises(InputError, match=message):
+        quantize.segment_foreground(disc_image[0], box=box)
+
+
+def test_other_bad_input(disc_image):
+    image, disc = disc_image
+    with pytest.raises(InputError, match="overlap"):
+        quantize.segment_foreground(image, fg_seeds=disc, bg_seeds=disc)
+    with pytest.raises(InputError, match="shape"):
+        quantize.segment_foreground(image, fg_seeds=disc[:10])
+    with pytest.raises(InputError, match="nothing marks the background"):
+        quantize.segment_foreground(image, edges=())
+    with pytest.raises(InputError, match="edges"):
+        quantize.segment_foreground(image, edges=("middle",))
+
+
+def test_box_over_the_whole_image_falls_back_to_the_frame(disc_image):
+    image, disc = disc_image
+    mask = quantize.segment_foreground(image, box=(-5, -5, 200, 200), random_state=0)
+    assert iou(mask, disc) >= 0.95
+
+
+def test_clean_mask_drops_specks_and_fills_holes():
+    from quantize.segment import clean_mask
+    mask = np.zeros((100, 100), bool)
+    mask[20:80, 20:80] = True
+    mask[50, 50] = False  # a one-pixel hole
+    mask[5, 5] = True  # a speck
+    cleaned = clean_mask(mask, min_size=0.001, max_hole=0.01)
+    assert cleaned[50, 50] and not cleaned[5, 5]
+    mask[2:12, 85:95] = True  # a second part, 100 px: kept unless only the largest is asked
+    assert clean_mask(mask)[5, 90] and not clean_mask(mask, keep="largest")[5, 90]
+
+
+def test_mixture_kernel_matches_scipy_and_its_source():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(50, 3)) * 10
+    weights = rng.uniform(0.5, 2, 50)
+    mixture = fit_mixture(X, weights, 4, np.random.default_rng(0), 2)
+    covariances = np.linalg.inv(mixture.precisions)
+    log_weights = mixture.log_coefs + 0.5 * (np.linalg.slogdet(covariances)[1] + 3 * np.log(2 * np.pi))
+    expected = -np.log(sum(np.exp(lw) * multivariate_normal(m, c).pdf(X)
+                           for lw, m, c in zip(log_weights, mixture.means, covariances)))
+    got = mixture.negative_log_likelihood(X, 2)
+    np.testing.assert_allclose(got, expected, rtol=1e-9)
+    plain = reference.load_kernel_source("_mixture_pythran")
+    out = np.empty(len(X))
+    plain.mixture_nll(X, mixture.means, mixture.precisions, mixture.log_coefs, out, 7, 1)
+    np.testing.assert_allclose(out, got, rtol=1e-12)
+    assert np.isclose(np.exp(log_weights).sum(), 1.0)
+
+
+def test_graph_cut_against_brute_force():
+    rng = np.random.default_rng(1)
+    shape = (3, 4)
+    features = rng.normal(size=(*shape, 3))
+    weights = graphcut.contrast_weights(features, 2.0)
+    cost_fg, cost_bg = rng.uniform(0, 3, 12), rng.uniform(0, 3, 12)
+    free = np.ones(shape, bool)
+
+    def energy(labels):
+        flat = labels.ravel()
+        total = np.where(flat, cost_fg, cost_bg).sum()
+        for (d_row, d_col, _), w in zip(graphcut.NEIGHBOURS, weights):
+            p, q = graphcut._pair_slices(shape, d_row, d_col)
+            total += w[labels[p] != labels[q]].sum()
+        return total
+
+    best = min((np.array([(code >> i) & 1 for i in range(12)], bool).reshape(shape)
+                for code in range(1 << 12)), key=energy)
+    got = graphcut.cut(cost_fg, cost_bg, free, np.zeros(shape, bool), weights)
+    assert np.isclose(energy(got), energy(best))
+
+
+def test_graph_cut_fixed_pixels_pull_their_neighbours():
+    shape = (1, 3)
+    weights = graphcut.contrast_weights(np.zeros((*shape, 3)), 5.0)
+    free = np.array([[False, True, False]])
+    labels = np.array([[True, False, True]])
+    # The middle pixel slightly prefers background but both neighbours are foreground.
+    got = graphcut.cut(np.array([1.0]), np.array([0.0]), free, labels, weights)
+    assert got.all()
+
+
+def test_regions_follow_color_and_position():
+    image = np.zeros((40, 80, 3), np.uint8)
+    image[:, 40:] = (200, 50, 50)
+    labels = quantize.segment_regions(image, 2, spatial_weight=0, random_state=0)
+    assert labels.shape == (40, 80) and len(np.unique(labels)) == 2
+    assert (labels[:, :40] == labels[0, 0]).all() and (labels[:, 40:] == labels[0, -1]).all()
+    flat = np.full((40, 80, 3), 128, np.uint8)  # no color: position alone splits it
+    halves = quantize.segment_regions(flat, 2, spatial_weight=1, random_state=0)
+    assert len(np.unique(halves)) == 2
+    with pytest.raises(InputError, match="spatial_weight"):
+        quantize.segment_regions(image, 2, spatial_weight=-1)
+
+
+def test_cli_segment_writes_outputs(tmp_path, disc_image):
+    image, disc = disc_image
+    source = tmp_path / "disc.png"
+    Image.fromarray(image).save(source)
+    runner = CliRunner()
+    result = runner.invoke(cli, ["segment", str(source), "--box", "35,15,90,90", "--overlay",
+                                 str(tmp_path / "over.png"), "--mask", str(tmp_path / "m.png"),
+                                 "--cutout", str(tmp_path / "c.png"), "--crop"])
+    assert result.exit_code == 0, result.output
+    with Image.open(tmp_path / "m.png") as written:
+        mask = np.asarray(written) > 0
+    assert iou(mask, disc) >= 0.95
+    with Image.open(tmp_path / "c.png") as cut:
+        cut.load()
+    rows, cols = np.nonzero(mask)
+    assert cut.mode == "RGBA" and cut.size == (np.ptp(cols) + 1, np.ptp(rows) + 1)
+    with Image.open(tmp_path / "over.png") as overlay:
+        assert overlay.size == (160, 120)
+    again = runner.invoke(cli, ["segment", str(source), "--box", "35,15,90,90", "--mask", str(tmp_path / "m.png")])
+    assert again.exit_code == 1 and "already exists" in again.output
+    bad = runner.invoke(cli, ["segment", str(source), "--box", "0,0,0,9", "--mask", str(tmp_path / "n.png")])
+    assert bad.exit_code == 1 and "disc.png: box 0,0,0,9 has zero size" in bad.output
+    usage = runner.invoke(cli, ["segment", str(source), "--box", "1,2"])
+    assert usage.exit_code == 2
+
+
+def test_cli_segment_defaults_and_labels(tmp_path, disc_image):
+    source = tmp_path / "disc.png"
+    Image.fromarray(disc_image[0]).save(source)
+    (tmp_path / "junk.png").write_bytes(b"not an image")
+    runner = CliRunner()
+    result = runner.invoke(cli, ["segment", str(source), str(tmp_path / "junk.png")])
+    assert result.exit_code == 1 and "junk.png" in result.output
+    assert (tmp_path / "disc-mask.png").exists() and (tmp_path / "disc-cutout.png").exists()
+    result = runner.invoke(cli, ["segment", str(source), "--labels", "4", "--mask", str(tmp_path / "l.png"),
+                                 "--overlay", str(tmp_path / "r.png")])
+    assert result.exit_code == 0, result.output
+    with Image.open(tmp_path / "l.png") as written:
+        assert set(np.unique(np.asarray(written))) <= {0, 1, 2, 3}
