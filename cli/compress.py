@@ -4,38 +4,31 @@ from pathlib import Path
 
 import click
 
-from quantize.compress import compress_file
+from quantize.batch import learn_shared_palette
 from quantize.errors import QuantizeError
-from quantize.palette import parse_color, read_palette
+from quantize.palette import parse_color, read_palette, write_palette
 
-from .options import (colors_option, max_pixels_option, overwrite_option, seed_option,
-                      space_option, threads_option)
+from .batch import batch_options, build_tasks, execute, name_for, plan_or_fail, resolve_output_dir, sources_or_fail
+from .options import colors_option, max_pixels_option, seed_option, space_option, threads_option
 
 log = logging.getLogger("quantize")
-INDEXED = ("png", "gif")
-
-
-def output_paths(inputs, output, fmt):
-    """Where each input goes: ``-o FILE`` for one input, ``-o DIR`` for any number,
-    else ``NAME-quantized.EXT`` beside the input."""
-    ext = fmt or "png"
-    if output is not None and (output.is_dir() or len(inputs) > 1):
-        if not output.is_dir():
-            raise click.BadParameter(f"{output} is not a folder; with several inputs -o names a folder",
-                                     param_hint="'-o'")
-        return [output / f"{path.stem}.{ext}" for path in inputs]
-    if output is not None:
-        return [output]
-    return [path.with_name(f"{path.stem}-quantized.{ext}") for path in inputs]
 
 
 @click.command()
-@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("inputs", nargs=-1, required=True)
 @colors_option
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
-              help="Output file (one input) or folder [default: NAME-quantized.png beside the input].")
-@click.option("--format", "fmt", type=click.Choice(["png", "gif", "webp", "tiff", "bmp", "jpeg"]),
-              default=None, help="Output format [default: from -o's extension, else png].")
+              help="Output file (one input) or folder, mirroring folder inputs "
+                   "[default: NAME-quantized.png beside each input].")
+@click.option("--format", "--ext", "fmt", type=click.Choice(["png", "gif", "webp", "tiff", "bmp", "jpeg"]),
+              default=None, help="Output format and extension [default: from -o's extension, else png].")
+@click.option("--suffix", default=None,
+              help="Added to each output's stem [default: '-quantized' beside the input, '' in -o DIR].")
+@click.option("--in-place", is_flag=True, help="Replace each input with its quantized version (same format).")
+@click.option("--shared-palette", is_flag=True,
+              help="Learn one palette of -k colors over all inputs (streaming mini-batch k-means) and use it for each.")
+@click.option("--save-palette", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="With --shared-palette: also write the palette (.json, .csv, .gpl or .png).")
 @space_option
 @click.option("--dither/--no-dither", default=False, show_default=True,
               help="Floyd-Steinberg error diffusion.")
@@ -49,12 +42,13 @@ def output_paths(inputs, output, fmt):
               help="A color the palette must keep (repeatable); the rest are learned.")
 @click.option("--compare", type=click.Path(path_type=Path), default=None,
               help="Also write a before/after picture (PNG); one input only.")
-@overwrite_option
+@batch_options
 @seed_option
 @threads_option
 @max_pixels_option
-def compress(inputs, n_colors, output, fmt, space, dither, quality, max_colors, palette_file, locked,
-             compare, overwrite, seed, threads, max_pixels):
+def compress(inputs, n_colors, output, fmt, suffix, in_place, shared_palette, save_palette, space, dither,
+             quality, max_colors, palette_file, locked, compare, recursive, skip_existing, jobs, scheduler,
+             report, seed, threads, max_pixels):
     """Reduce each INPUT image to N colors and write it as an indexed PNG (or GIF).
 
     \b
@@ -64,35 +58,52 @@ def compress(inputs, n_colors, output, fmt, space, dither, quality, max_colors, 
       quantize compress a.jpg b.png -k 32 -o out/
       quantize compress photo.jpg --quality 40 --max-colors 128
       quantize compress photo.jpg --palette brand.gpl
+      quantize compress photos/ -r -k 64 -o small/ --jobs 2 --report report.csv
+      quantize compress 'shots/*.jpg' -k 32 --shared-palette --save-palette set.gpl -o out/
+
+    Outputs: with -o DIR, DIR/<sub-folders of the input folder>/STEM.EXT; without
+    -o, STEM-quantized.EXT beside each input. Existing outputs are skipped (a rerun
+    resumes) unless --overwrite. Exit 0 if every file succeeded, 1 if any failed.
     """
-    chosen = [n_colors is not None, quality is not None, palette_file is not None]
+    if shared_palette and (n_colors is None or palette_file or quality is not None):
+        raise click.UsageError("--shared-palette learns -k colors: give -k, not --palette or --quality")
+    chosen = [n_colors is not None and not shared_palette, quality is not None,
+              palette_file is not None or shared_palette]
     if sum(chosen) != 1:
         raise click.UsageError("give exactly one of -k/--colors, --quality or --palette")
-    if compare is not None and len(inputs) > 1:
+    if save_palette and not shared_palette:
+        raise click.UsageError("--save-palette goes with --shared-palette")
+    if in_place and output is not None:
+        raise click.UsageError("--in-place writes over the inputs: leave out -o")
+    sources = sources_or_fail(inputs, recursive)
+    if compare is not None and len(sources) > 1:
         raise click.UsageError("--compare takes one input")
-    if fmt is None and output is not None and output.suffix and not output.is_dir() and len(inputs) == 1:
+    output_dir = resolve_output_dir(inputs, output, sources)
+    if fmt is None and output is not None and output_dir is None:
         fmt = output.suffix.lstrip(".").lower().replace("jpg", "jpeg")
     try:
         palette = read_palette(palette_file) if palette_file else None
         lock = [parse_color(c) for c in locked] or None
     except QuantizeError as error:
         raise click.BadParameter(str(error)) from None
-    targets = output_paths(inputs, output, fmt)
-    failed = 0
-    for source, target in zip(inputs, targets):
-        if target.exists() and source.exists() and target.resolve() == source.resolve():
-            log.error("%s: the output would replace the input; choose another -o", source)
-            failed += 1
-            continue
-        try:
-            result = compress_file(source, target, fmt=fmt or "png", n_colors=n_colors, quality=quality,
-                                   max_colors=max_colors, space=space, dither=dither, palette=palette,
-                                   locked_colors=lock, random_state=seed, n_threads=threads,
-                                   max_pixels=max_pixels, overwrite=overwrite, compare_path=compare)
-        except QuantizeError as error:
-            log.error("Error: %s", error)
-            failed += 1
-            continue
-        log.info("%s -> %s: %d colors, PSNR %.2f dB", source, target, len(result.palette), result.psnr)
-    if failed:
-        raise click.exceptions.Exit(1)
+    if in_place:
+        plans = [{"target": s.path} for s in sources]
+    elif output is not None and output_dir is None:
+        plans = [{"target": output}]
+    else:
+        ext = (fmt or "png").replace("jpeg", "jpg")
+        suffix = suffix if suffix is not None else ("" if output_dir is not None else "-quantized")
+        plans = plan_or_fail(sources, output_dir, lambda s: {"target": name_for(s, sources, suffix, ext)})
+    if shared_palette:
+        palette, proportions = learn_shared_palette([s.path for s in sources], n_colors, space=space,
+                                                    random_state=seed, max_pixels=max_pixels)
+        if save_palette:
+            write_palette(palette, proportions, save_palette, overwrite=True)
+    options = {"fmt": fmt or "png", "n_colors": n_colors, "quality": quality, "max_colors": max_colors,
+               "space": space, "dither": dither, "palette": palette, "locked_colors": lock,
+               "random_state": seed, "max_pixels": max_pixels, "compare_path": compare, "in_place": in_place}
+    if in_place:
+        options["fmt"] = None  # each file keeps its own format
+    tasks, settled = build_tasks("compress", sources, plans, options, skip_existing and not in_place, threads)
+    execute(tasks, settled, jobs=jobs, threads=threads, scheduler=scheduler, report=report,
+            quiet=log.getEffectiveLevel() > logging.WARNING)

@@ -4,11 +4,11 @@ from pathlib import Path
 
 import click
 
-from quantize.cutout import segment_file
 from quantize.errors import QuantizeError
 from quantize.segment import EDGES
 
-from .options import max_pixels_option, overwrite_option, seed_option, space_option, threads_option
+from .batch import batch_options, build_tasks, execute, name_for, plan_or_fail, resolve_output_dir, sources_or_fail
+from .options import max_pixels_option, seed_option, space_option, threads_option
 
 log = logging.getLogger("quantize")
 
@@ -24,20 +24,8 @@ class BoxType(click.ParamType):
         return x, y, width, height
 
 
-def output_targets(inputs, option, suffix):
-    """``--mask OUT`` etc.: a file for one input, else (or when OUT is a folder)
-    ``NAME-SUFFIX.png`` inside the folder OUT."""
-    if option is None:
-        return [None] * len(inputs)
-    if option.is_dir() or len(inputs) > 1:
-        if not option.is_dir():
-            raise click.BadParameter(f"{option} is not a folder; with several inputs outputs name folders")
-        return [option / f"{path.stem}-{suffix}.png" for path in inputs]
-    return [option]
-
-
 @click.command()
-@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("inputs", nargs=-1, required=True)
 @click.option("--box", type=BoxType(), default=None,
               help="Rectangle around the subject: left,top,width,height in pixels. Outside is background.")
 @click.option("--edges", default=",".join(EDGES), show_default=True, metavar="EDGE,...",
@@ -62,15 +50,19 @@ def output_targets(inputs, option, suffix):
 @click.option("--spatial-weight", type=click.FloatRange(min=0), default=1.0, show_default=True,
               help="With --labels: 0 groups by color only; larger makes regions compact.")
 @space_option
-@overwrite_option
+@batch_options
 @seed_option
 @threads_option
 @max_pixels_option
 def segment(inputs, box, edges, mask_out, cutout_out, crop, overlay_out, fg_seeds, bg_seeds, keep,
-            smoothness, n_regions, spatial_weight, space, overwrite, seed, threads, max_pixels):
+            smoothness, n_regions, spatial_weight, space, recursive, skip_existing, jobs, scheduler, report,
+            seed, threads, max_pixels):
     """Separate the subject of each INPUT photo from its background.
 
-    With no output option, writes NAME-mask.png and NAME-cutout.png beside the input.
+    With no output option, writes NAME-mask.png and NAME-cutout.png beside each
+    input. An output option names a file for one input, or a folder: then
+    FOLDER/<sub-folders of the input folder>/NAME-mask.png (-cutout, -overlay).
+    Existing outputs are skipped unless --overwrite. Exit 1 if any file failed.
 
     \b
     Examples:
@@ -83,45 +75,34 @@ def segment(inputs, box, edges, mask_out, cutout_out, crop, overlay_out, fg_seed
         raise click.UsageError("--labels makes a label map: use it with --mask and --overlay only")
     if (fg_seeds or bg_seeds) and len(inputs) > 1:
         raise click.UsageError("--fg-seeds/--bg-seeds belong to one image: give one input")
-    if mask_out is None and cutout_out is None and overlay_out is None:
-        mask_out = cutout_out = "beside"
-    edge_list = tuple(e.strip() for e in edges.split(",") if e.strip())
-    targets = {}
-    for name, option, suffix in (("mask_path", mask_out, "mask" if n_regions is None else "labels"),
-                                 ("cutout_path", cutout_out, "cutout"), ("overlay_path", overlay_out, "overlay")):
-        if option == "beside":
-            targets[name] = [path.with_name(f"{path.stem}-{suffix}.png") for path in inputs]
+    sources = sources_or_fail(inputs, recursive)
+    if (fg_seeds or bg_seeds) and len(sources) > 1:
+        raise click.UsageError("--fg-seeds/--bg-seeds belong to one image: give one input")
+    beside = mask_out is None and cutout_out is None and overlay_out is None
+    wanted = {"mask_path": (Path(".") if beside else mask_out, "mask" if n_regions is None else "labels"),
+              "cutout_path": (Path(".") if beside else cutout_out, "cutout"),
+              "overlay_path": (overlay_out, "overlay")}
+    wanted = {key: value for key, value in wanted.items() if value[0] is not None}
+    plans = [{} for _ in sources]
+    for key, (option, suffix) in wanted.items():
+        folder = None if beside else resolve_output_dir(inputs, option, sources)
+        if not beside and folder is None:
+            plan = [{key: option}]
         else:
-            targets[name] = output_targets(inputs, option, suffix)
-    failed = 0
-    for i, source in enumerate(inputs):
-        paths = {name: targets[name][i] for name in targets}
-        if any(p is not None and p.exists() and source.exists() and p.resolve() == source.resolve()
-               for p in paths.values()):
-            log.error("%s: an output would replace the input; choose another path", source)
-            failed += 1
-            continue
-        options = {"space": space, "random_state": seed, "n_threads": threads}
-        if n_regions is None:
-            try:
-                options.update(box=box, edges=edge_list, keep=keep, smoothness=smoothness,
-                               fg_seeds=_seed_mask(fg_seeds), bg_seeds=_seed_mask(bg_seeds))
-            except QuantizeError as error:
-                raise click.BadParameter(str(error)) from None
+            plan = plan_or_fail(sources, folder, lambda s: {key: name_for(s, sources, f"-{suffix}", "png")})
+        for targets, target in zip(plans, plan):
+            targets.update(target)
+    options = {"space": space, "random_state": seed, "max_pixels": max_pixels, "crop": crop,
+               "n_regions": n_regions, "spatial_weight": spatial_weight}
+    if n_regions is None:
         try:
-            result = segment_file(source, n_regions=n_regions, spatial_weight=spatial_weight, crop=crop,
-                                  overwrite=overwrite, max_pixels=max_pixels, **paths, **options)
+            options.update(box=box, edges=tuple(e.strip() for e in edges.split(",") if e.strip()), keep=keep,
+                           smoothness=smoothness, fg_seeds=_seed_mask(fg_seeds), bg_seeds=_seed_mask(bg_seeds))
         except QuantizeError as error:
-            message = str(error)
-            log.error("Error: %s", message if message.startswith(str(source)) else f"{source}: {message}")
-            failed += 1
-            continue
-        if result.n_regions is None:
-            log.info("%s: foreground %.1f%% of the image", source, 100 * result.foreground_fraction)
-        else:
-            log.info("%s: %d regions", source, result.n_regions)
-    if failed:
-        raise click.exceptions.Exit(1)
+            raise click.BadParameter(str(error)) from None
+    tasks, settled = build_tasks("segment", sources, plans, options, skip_existing, threads)
+    execute(tasks, settled, jobs=jobs, threads=threads, scheduler=scheduler, report=report,
+            quiet=log.getEffectiveLevel() > logging.WARNING)
 
 
 def _seed_mask(path):

@@ -9,6 +9,7 @@ import io
 import math
 import warnings
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 from PIL import Image
@@ -328,6 +329,15 @@ def _with_profile(result, icc_profile):
                            result.space, icc_profile)
 
 
+def _format_of(path):
+    """Output format from a file name: ``photo.jpg`` -> "jpeg"; unknown -> "png"."""
+    ext = Path(path).suffix.lstrip(".").lower()
+    return {"jpg": "jpeg", "tif": "tiff"}.get(ext, ext) if ext in FORMATS_BY_EXT else "png"
+
+
+FORMATS_BY_EXT = ("png", "gif", "webp", "tiff", "tif", "bmp", "jpeg", "jpg")
+
+
 def compress_file(source, target, *, fmt="png", n_colors=None, quality=None, max_colors=MAX_COLORS,
                   overwrite=False, compare_path=None, max_pixels=None, **options):
     """Compress one file and write it atomically; the per-file worker of the CLI.
@@ -338,6 +348,7 @@ def compress_file(source, target, *, fmt="png", n_colors=None, quality=None, max
     check_output(target, overwrite)  # fail before the work, not after
     if compare_path is not None:
         check_output(compare_path, overwrite)
+    fmt = fmt or _format_of(target)
     loaded = load_image(source, max_pixels=max_pixels)
     if quality is not None:
         result = compress_to_quality(loaded.pixels, quality, max_colors=max_colors, **options)

@@ -24,15 +24,15 @@ def test_help_and_version():
     assert run("--version").output.startswith("quantize, version")
 
 
-def test_compress_writes_an_indexed_png_and_refuses_to_overwrite(photo_path, tmp_path):
+def test_compress_writes_an_indexed_png_and_skips_existing_outputs(photo_path, tmp_path):
     out = tmp_path / "out.png"
     result = run("compress", photo_path, "-k", 16, "-o", out)
     assert result.exit_code == 0, result.output
     image = _open(out)
     assert image.mode == "P" and len(image.getcolors()) <= 16
     before = out.read_bytes()
-    refused = run("compress", photo_path, "-k", 8, "-o", out)
-    assert refused.exit_code == 1 and "already exists" in refused.output
+    skipped = run("compress", photo_path, "-k", 8, "-o", out)
+    assert skipped.exit_code == 0 and "1 skipped" in skipped.output
     assert out.read_bytes() == before
     assert run("compress", photo_path, "-k", 8, "-o", out, "--overwrite").exit_code == 0
     assert out.read_bytes() != before

@@ -228,7 +228,7 @@ def test_cli_segment_writes_outputs(tmp_path, disc_image):
     with Image.open(tmp_path / "over.png") as overlay:
         assert overlay.size == (160, 120)
     again = runner.invoke(cli, ["segment", str(source), "--box", "35,15,90,90", "--mask", str(tmp_path / "m.png")])
-    assert again.exit_code == 1 and "already exists" in again.output
+    assert again.exit_code == 0 and "1 skipped" in again.output
     bad = runner.invoke(cli, ["segment", str(source), "--box", "0,0,0,9", "--mask", str(tmp_path / "n.png")])
     assert bad.exit_code == 1 and "disc.png: box 0,0,0,9 has zero size" in bad.output
     usage = runner.invoke(cli, ["segment", str(source), "--box", "1,2"])

@@ -1,0 +1,269 @@
+"""Run one per-file worker over many files: local processes or a Dask cluster.
+
+Every execution path runs :func:`run_task` on a :class:`Task` and gets back a
+:class:`Record`, so ``--jobs 1``, ``--jobs N`` and a cluster write the same
+bytes. The loop submits tasks to a ``concurrent.futures``-style executor (a
+process pool, or Dask's ``Client.get_executor()``) and collects them as they
+complete; a process pool that breaks (a worker killed or crashed) is rebuilt and
+the lost tasks are resubmitted, so one bad file costs only itself.
+"""
+import concurrent.futures as futures
+import glob
+import multiprocessing
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from PIL import Image
+
+from ._parallel import resolve_n_threads
+from .errors import InputError, QuantizeError
+
+# Extensions that claim to be an image: such a file that cannot be decoded is a
+# failure to report, not a file to skip. Files with other names are kept only
+# when Pillow recognises their content.
+IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp", ".ppm",
+                    ".pgm", ".pbm", ".tga", ".ico", ".jp2", ".avif", ".heic"}
+IGNORED_NAMES = {".DS_Store", "Thumbs.db", "desktop.ini"}
+
+
+@dataclass(frozen=True)
+class Source:
+    """An input file and its path relative to the folder it was found in."""
+    path: Path
+    relative: Path
+
+
+@dataclass(frozen=True)
+class Task:
+    """One file's work: ``command`` ("compress" or "segment") from ``source`` to
+    ``targets`` (keyword -> path) with ``options`` for the per-file function."""
+    command: str
+    source: Path
+    targets: dict
+    options: dict
+    n_threads: int | None = None
+
+
+@dataclass
+class Record:
+    """How one file ended: status "ok", "skipped" or "failed"."""
+    source: str
+    status: str
+    error: str = ""
+    outputs: list = field(default_factory=list)
+    bytes_in: int = 0
+    bytes_out: int = 0
+    seconds: float = 0.0
+    colors: int | None = None
+    psnr: float | None = None
+    mse: float | None = None
+    foreground_fraction: float | None = None
+
+    def as_row(self):
+        row = asdict(self)
+        row["outputs"] = ";".join(self.outputs)
+        return row
+
+
+def _looks_like_image(path):
+    if path.suffix.lower() in IMAGE_EXTENSIONS:
+        return True
+    try:
+        with Image.open(path):
+            return True
+    except Exception:  # noqa: BLE001 - anything Pillow cannot open is not an image
+        return False
+
+
+def _ignored(path):
+    return path.name in IGNORED_NAMES or path.name.startswith("._") or path.name.endswith(".tmp")
+
+
+def discover(inputs, recursive=False):
+    """Files to process from files, folders and glob patterns, in a stable order.
+
+    A folder contributes its images (all levels with ``recursive``), each with
+    its path relative to the folder, so outputs can mirror the tree. Hidden
+    AppleDouble files and ``.DS_Store`` are ignored; other files are kept when
+    their extension or their content says image.
+    """
+    sources = []
+    for item in inputs:
+        item = str(item)
+        path = Path(item)
+        if path.is_dir():
+            pattern = "**/*" if recursive else "*"
+            found = sorted(p for p in path.glob(pattern) if p.is_file() and not _ignored(p)
+                           and not any(part.startswith(".") for part in p.relative_to(path).parts))
+            sources += [Source(p, p.relative_to(path)) for p in found if _looks_like_image(p)]
+        elif path.exists():
+            sources.append(Source(path, Path(path.name)))
+        elif glob.has_magic(item):
+            matches = sorted(Path(p) for p in glob.glob(item, recursive=True))
+            sources += [Source(p, Path(p.name)) for p in matches
+                        if p.is_file() and not _ignored(p) and _looks_like_image(p)]
+        else:
+            sources.append(Source(path, Path(path.name)))  # reported as failed: no such file
+    return sources
+
+
+def remove_stale_temporaries(targets):
+    """Delete temporary files a killed run left beside these targets."""
+    for target in targets:
+        for stale in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
+            stale.unlink(missing_ok=True)
+
+
+def run_task(task):
+    """The per-file worker: run one task, never raise, return its Record."""
+    from .compress import compress_file
+    from .cutout import segment_file
+    start = time.perf_counter()
+    record = Record(str(task.source), "ok")
+    n_threads = task.n_threads or resolve_n_threads(len(os.sched_getaffinity(0))
+                                                    if hasattr(os, "sched_getaffinity") else None)
+    try:
+        record.bytes_in = task.source.stat().st_size if task.source.exists() else 0
+        for target in task.targets.values():
+            target.parent.mkdir(parents=True, exist_ok=True)
+        if task.command == "compress":
+            result = compress_file(task.source, task.targets["target"], n_threads=n_threads, **task.options)
+            record.colors, record.psnr, record.mse = len(result.palette), result.psnr, result.mse
+        else:
+            result = segment_file(task.source, n_threads=n_threads, **task.targets, **task.options)
+            record.foreground_fraction = result.foreground_fraction
+            record.colors = result.n_regions
+    except QuantizeError as error:
+        message = str(error)
+        record.status, record.error = "failed", message if message.startswith(str(task.source)) \
+            else f"{task.source}: {message}"
+    except Exception as error:  # noqa: BLE001 - one bad file must not stop the batch
+        record.status, record.error = "failed", f"{task.source}: {type(error).__name__}: {error}"
+    record.outputs = [str(t) for t in task.targets.values()]
+    record.bytes_out = sum(t.stat().st_size for t in task.targets.values() if t.exists()) \
+        if record.status == "ok" else 0
+    record.seconds = time.perf_counter() - start
+    return record
+
+
+def _cap_threads(n_threads):
+    # Workers x OpenMP threads <= cores: each worker's kernels use n_threads.
+    os.environ["OMP_NUM_THREADS"] = str(n_threads)
+
+
+def local_executor(jobs, n_threads):
+    """A process pool of ``jobs`` workers; forkserver (or spawn), because forking a
+    process whose OpenMP runtime has started is unsafe."""
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    return futures.ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_cap_threads,
+                                       initargs=(n_threads,))
+
+
+def threads_per_worker(jobs, threads=None):
+    """OpenMP threads for each of ``jobs`` workers so that their product fits the cores."""
+    if threads is not None:
+        return threads
+    return max(1, resolve_n_threads(None) // jobs)
+
+
+def run_tasks(tasks, make_executor):
+    """Run every task on an executor from ``make_executor(n_workers)``; yield Records
+    as they complete.
+
+    When a process pool breaks (a worker died: a crash, the OOM killer), the
+    tasks it lost are resubmitted to a new pool; if that breaks too, each lost
+    task runs alone in its own pool, so only the file that kills its worker fails.
+    """
+    lost = yield from _run_pool(tasks, make_executor(None))
+    if lost:
+        lost = yield from _run_pool(lost, make_executor(None))
+    for task in lost:
+        if (yield from _run_pool([task], make_executor(1))):
+            yield Record(str(task.source), "failed", f"{task.source}: the worker process died on this file")
+
+
+def _run_pool(tasks, executor):
+    """Yield the Records of ``tasks``; return the tasks lost to a broken pool."""
+    lost = []
+    try:
+        running = {executor.submit(run_task, task): task for task in tasks}
+        for future in futures.as_completed(running):
+            task = running[future]
+            try:
+                yield future.result()
+            except futures.process.BrokenProcessPool:
+                lost.append(task)
+            except Exception as error:  # noqa: BLE001 - a cluster task that raised
+                yield Record(str(task.source), "failed", f"{task.source}: {type(error).__name__}: {error}")
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+    return lost
+
+
+def plan_outputs(sources, output_dir, name_of):
+    """Map each source to its outputs: ``name_of(source) -> {key: relative path}``
+    placed under ``output_dir`` (mirroring the tree) or beside the source.
+
+    Raises InputError when two sources would write the same file.
+    """
+    plans, owners = [], {}
+    for source in sources:
+        targets = {}
+        for key, name in name_of(source).items():
+            base = output_dir / source.relative.parent if output_dir is not None else source.path.parent
+            targets[key] = base / name
+            resolved = targets[key].resolve()
+            if resolved in owners:
+                raise InputError(f"{owners[resolved]} and {source.path} would both write {targets[key]}")
+            owners[resolved] = source.path
+        plans.append(targets)
+    return plans
+
+
+# Pixels drawn from each file to learn a shared palette: enough for 256 colors,
+# small enough that thousands of files never sit in memory together.
+SHARED_SAMPLE = 65_536
+
+
+def sample_colors(path, n_samples, seed, max_pixels=None):
+    """Distinct colors and counts of up to ``n_samples`` pixels drawn from one image."""
+    import numpy as np
+
+    from .histogram import color_histogram
+    from .io import load_image
+    pixels = load_image(path, max_pixels=max_pixels).pixels[:, :, :3].reshape(-1, 3)
+    if len(pixels) > n_samples:
+        pixels = pixels[np.random.default_rng(seed).choice(len(pixels), n_samples, replace=False)]
+    histogram = color_histogram(pixels[None], 1)
+    return histogram.colors, histogram.counts
+
+
+def learn_shared_palette(paths, n_colors, *, space="lab", random_state=0, max_pixels=None,
+                         n_samples=SHARED_SAMPLE):
+    """One palette for a set of images by streaming mini-batch k-means.
+
+    Each file contributes a pixel sample (its distinct colors with counts) to one
+    ``partial_fit`` step, so memory stays at one sample however many files there
+    are. Files that cannot be read are left out here and fail in the remap.
+    Returns (palette (n, 3) uint8, proportions (n,)).
+    """
+    import numpy as np
+
+    from .codebook import Codebook
+    from .features import colors_to_features
+    from .minibatch import MiniBatchKMeans
+    model = MiniBatchKMeans(n_colors, random_state=random_state)
+    for index, path in enumerate(paths):
+        try:
+            colors, counts = sample_colors(path, n_samples, (random_state or 0, index), max_pixels)
+        except QuantizeError:
+            continue
+        model.partial_fit(colors_to_features(colors, space), sample_weight=counts.astype(np.float64))
+    if not hasattr(model, "cluster_centers_"):
+        raise InputError("no readable image to learn a shared palette from")
+    book = Codebook.from_centers(model._centers64, space)
+    weights = model._weight_sums + 1e-12
+    return book.palette, weights / weights.sum()
