@@ -39,3 +39,7 @@ def cli(verbose, quiet):
 cli.add_command(compress)
 cli.add_command(palette)
 cli.add_command(segment)
+
+
+if __name__ == "__main__":
+    cli()

@@ -199,7 +199,10 @@ def _run_pool(tasks, executor):
             except Exception as error:  # noqa: BLE001 - a cluster task that raised
                 yield Record(str(task.source), "failed", f"{task.source}: {type(error).__name__}: {error}")
     finally:
-        executor.shutdown(wait=True, cancel_futures=True)
+        try:  # on an interrupt, drop what has not started
+            executor.shutdown(wait=True, cancel_futures=True)
+        except TypeError:  # Dask's executor has no cancel_futures
+            executor.shutdown(wait=True)
     return lost
 
 

@@ -1,0 +1,197 @@
+"""Batches: folder trees, failures that stay alone, resume, --jobs, Dask, shared palette."""
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+import quantize
+from quantize.batch import discover, learn_shared_palette
+from quantize.cli.main import cli
+
+
+def run(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+@pytest.fixture
+def tree(tmp_path, photo):
+    """in/a.png, in/sub/b.jpg, in/sub/deeper/c.png (crops of a real photo), plus
+    a corrupt file, a zero-byte file and files that are not images."""
+    root = tmp_path / "in"
+    (root / "sub" / "deeper").mkdir(parents=True)
+    Image.fromarray(photo[:150, :200]).save(root / "a.png")
+    Image.fromarray(photo[100:, 150:]).save(root / "sub" / "b.jpg", quality=92)
+    Image.fromarray(photo[50:200, 200:400]).save(root / "sub" / "deeper" / "c.png")
+    Image.fromarray(photo[:80, :90]).save(root / "sub" / "no_extension", format="PNG")
+    (root / "notes.txt").write_text("not an image")
+    (root / ".DS_Store").write_bytes(b"\0\1")
+    (root / "sub" / "._b.jpg").write_bytes(b"\0\5\0")
+    return root
+
+
+def add_bad_files(root):
+    (root / "sub" / "corrupt.png").write_bytes(b"\x89PNG\r\n\x1a\n" + os.urandom(200))
+    (root / "zero.jpg").write_bytes(b"")
+
+
+def files_under(folder):
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
+
+
+def test_discovery_by_content_not_extension(tree):
+    found = [str(s.relative) for s in discover([tree], recursive=True)]
+    assert found == ["a.png", "sub/b.jpg", "sub/deeper/c.png", "sub/no_extension"]
+    assert [str(s.relative) for s in discover([tree])] == ["a.png"]
+    assert [s.path.name for s in discover([str(tree / "sub" / "*.jpg")])] == ["b.jpg"]
+
+
+def test_mirrored_tree_and_bad_files_fail_alone(tree, tmp_path):
+    add_bad_files(tree)
+    out = tmp_path / "out"
+    report = tmp_path / "report.json"
+    result = run("compress", tree, "-r", "-k", 8, "-o", out, "--report", report, "--jobs", 2)
+    assert result.exit_code == 1
+    assert "corrupt.png" in result.output and "zero.jpg" in result.output
+    assert files_under(out) == ["a.png", "sub/b.png", "sub/deeper/c.png", "sub/no_extension.png"]
+    rows = {Path(r["source"]).name: r for r in json.loads(report.read_text())}
+    assert rows["corrupt.png"]["status"] == rows["zero.jpg"]["status"] == "failed"
+    assert rows["a.png"]["status"] == "ok" and rows["a.png"]["colors"] == 8 and rows["a.png"]["psnr"] > 20
+    assert "6 files: 4 done, 0 skipped, 2 failed" in result.output
+
+
+def test_same_stem_in_one_folder_does_not_collide(tmp_path, photo):
+    Image.fromarray(photo[:60, :60]).save(tmp_path / "x.png")
+    Image.fromarray(photo[60:120, :60]).save(tmp_path / "x.jpg")
+    result = run("compress", tmp_path / "x.png", tmp_path / "x.jpg", "-k", 4, "-o", tmp_path / "o")
+    assert result.exit_code == 0, result.output
+    assert files_under(tmp_path / "o") == ["x.jpg.png", "x.png.png"]
+
+
+def test_skip_overwrite_and_in_place(tree, tmp_path):
+    out = tmp_path / "out"
+    assert run("compress", tree, "-r", "-k", 8, "-o", out).exit_code == 0
+    first = (out / "a.png").read_bytes()
+    (out / "sub" / "b.png").unlink()  # as if the run had been interrupted
+    again = run("compress", tree, "-r", "-k", 4, "-o", out)
+    assert "1 done, 3 skipped" in again.output
+    assert (out / "a.png").read_bytes() == first  # skipped: still 8 colors
+    assert len(Image.open(out / "sub" / "b.png").getcolors()) <= 4
+    redo = run("compress", tree, "-r", "-k", 4, "-o", out, "--overwrite")
+    assert "4 done" in redo.output and (out / "a.png").read_bytes() != first
+    source = tree / "a.png"
+    before = source.read_bytes()
+    assert run("compress", source, "-k", 4, "-o", source).exit_code == 1
+    assert source.read_bytes() == before
+    assert run("compress", source, "-k", 4, "--in-place").exit_code == 0
+    with Image.open(source) as replaced:
+        assert replaced.mode == "P" and len(replaced.getcolors()) <= 4
+
+
+def test_jobs_give_byte_identical_outputs(tree, tmp_path):
+    for jobs in (1, 2):
+        assert run("compress", tree, "-r", "-k", 16, "-o", tmp_path / f"j{jobs}", "--jobs", jobs).exit_code == 0
+        assert run("segment", tree, "-r", "--mask", tmp_path / f"m{jobs}", "--jobs", jobs).exit_code == 0
+    for a, b in (("j1", "j2"), ("m1", "m2")):
+        names = files_under(tmp_path / a)
+        assert names == files_under(tmp_path / b) and len(names) == 4
+        for name in names:
+            assert (tmp_path / a / name).read_bytes() == (tmp_path / b / name).read_bytes(), name
+
+
+def test_a_killed_run_resumes_to_complete_outputs(tmp_path, photo):
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(12):
+        Image.fromarray(np.roll(photo, 17 * i, axis=1)).save(folder / f"p{i:02d}.png")
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "quantize.cli.main", "-q", "compress", str(folder), "-k", "32",
+               "-o", str(out), "--jobs", "2"]
+    process = subprocess.Popen(command, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(list(out.glob("*.png"))) < 3:
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    done_before = len(list(out.glob("*.png")))
+    assert 0 < done_before < 12
+    for partial in out.glob("*.png"):
+        Image.open(partial).load()  # every output there is complete
+    finished = subprocess.run(command, capture_output=True, text=True)
+    assert finished.returncode == 0, finished.stderr
+    assert sorted(p.name for p in out.iterdir()) == [f"p{i:02d}.png" for i in range(12)]  # no .tmp left
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def dask_scheduler(tmp_path):
+    pytest.importorskip("distributed")
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    env = dict(os.environ, DASK_DISTRIBUTED__WORKER__DAEMON="False")
+    scheduler = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
+                                  "--port", str(port), "--dashboard-address", "127.0.0.1:0"],
+                                 env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    worker = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", address, "--host", "127.0.0.1",
+                               "--nworkers", "1", "--nthreads", "1", "--dashboard-address", "127.0.0.1:0",
+                               "--local-directory", str(tmp_path / "dask-worker")],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        from distributed import Client
+        with Client(address, timeout="30s") as client:
+            client.wait_for_workers(1, timeout=60)
+        yield address
+    finally:
+        for process in (worker, scheduler):
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def test_dask_cluster_gives_the_local_outputs(tree, tmp_path, dask_scheduler):
+    add_bad_files(tree)
+    local = run("compress", tree, "-r", "-k", 16, "-o", tmp_path / "local", "--jobs", 1)
+    remote = run("compress", tree, "-r", "-k", 16, "-o", tmp_path / "dask", "--scheduler", dask_scheduler,
+                 "--report", tmp_path / "r.csv")
+    assert local.exit_code == remote.exit_code == 1
+    assert "corrupt.png" in remote.output
+    names = files_under(tmp_path / "local")
+    assert names == files_under(tmp_path / "dask") and len(names) == 4
+    for name in names:
+        assert (tmp_path / "local" / name).read_bytes() == (tmp_path / "dask" / name).read_bytes()
+    assert (tmp_path / "r.csv").read_text().count("\n") == 7, remote.output  # header + 6 files
+
+
+def test_shared_palette_matches_one_fit_on_all_pixels(tree, tmp_path):
+    paths = [s.path for s in discover([tree], recursive=True)]
+    palette, proportions = learn_shared_palette(paths, 16, space="rgb", random_state=0)
+    assert palette.shape == (16, 3) and np.isclose(proportions.sum(), 1)
+    pixels = np.concatenate([np.asarray(Image.open(p).convert("RGB")).reshape(-1, 3) for p in paths])
+    X = pixels.astype(np.float64)
+    joint = quantize.KMeans(16, random_state=0).fit(X)
+
+    def inertia(centers):
+        return ((X[:, None, :] - centers[None].astype(np.float64)) ** 2).sum(axis=2).min(axis=1).sum()
+    assert inertia(palette) <= 1.10 * inertia(joint.cluster_centers_)
+    out = tmp_path / "out"
+    result = run("compress", tree, "-r", "-k", 16, "--shared-palette", "--save-palette", tmp_path / "p.json",
+                 "-o", out)
+    assert result.exit_code == 0, result.output
+    saved = {c["hex"] for c in json.loads((tmp_path / "p.json").read_text())["colors"]}
+    assert len(saved) == 16
+    for name in files_under(out):
+        with Image.open(out / name) as image:
+            used = {"#%02x%02x%02x" % c for _, c in image.convert("RGB").getcolors()}
+        assert used <= saved, name
