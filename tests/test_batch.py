@@ -115,17 +115,19 @@ def test_a_killed_run_resumes_to_complete_outputs(tmp_path, photo):
     out = tmp_path / "out"
     command = [sys.executable, "-m", "quantize.cli.main", "-q", "compress", str(folder), "-k", "32",
                "-o", str(out), "--jobs", "2"]
-    process = subprocess.Popen(command, start_new_session=True)
+    # cwd: not the repository root, where -m would import the uncompiled source tree.
+    process = subprocess.Popen(command, start_new_session=True, cwd=tmp_path)
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and len(list(out.glob("*.png"))) < 3:
+    while time.monotonic() < deadline and len(list(out.glob("*.png"))) < 3 and process.poll() is None:
         time.sleep(0.05)
+    assert process.poll() is None, "the run ended before it could be killed"
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
     done_before = len(list(out.glob("*.png")))
     assert 0 < done_before < 12
     for partial in out.glob("*.png"):
         Image.open(partial).load()  # every output there is complete
-    finished = subprocess.run(command, capture_output=True, text=True)
+    finished = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, timeout=300)
     assert finished.returncode == 0, finished.stderr
     assert sorted(p.name for p in out.iterdir()) == [f"p{i:02d}.png" for i in range(12)]  # no .tmp left
 
@@ -144,11 +146,11 @@ def dask_scheduler(tmp_path):
     env = dict(os.environ, DASK_DISTRIBUTED__WORKER__DAEMON="False")
     scheduler = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
                                   "--port", str(port), "--dashboard-address", "127.0.0.1:0"],
-                                 env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                 env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path)
     worker = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", address, "--host", "127.0.0.1",
                                "--nworkers", "1", "--nthreads", "1", "--dashboard-address", "127.0.0.1:0",
                                "--local-directory", str(tmp_path / "dask-worker")],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path)
     try:
         from distributed import Client
         with Client(address, timeout="30s") as client:
