@@ -89,24 +89,37 @@ class _InProcess(futures.Executor):
         future.set_result(fn(*args))
         return future
 
+    def map(self, fn, *iterables):
+        return map(fn, *iterables)
 
-def execute(tasks, settled, *, jobs, threads, scheduler, report, quiet):
+
+class Runner:
+    """Where the work runs: this process (--jobs 1), a local process pool, or Dask."""
+
+    def __init__(self, jobs, threads, scheduler):
+        self.client = _dask_client(scheduler) if scheduler else None
+        self.jobs = jobs or threads_per_worker(1)  # default: one worker per usable core
+        # On Dask, workers use their own cores (None); locally, cores / jobs each.
+        self.threads = threads if self.client else threads_per_worker(self.jobs, threads)
+
+    def executor(self, n_workers=None, n_tasks=2):
+        if self.client is not None:
+            return self.client.get_executor()
+        if self.jobs == 1 or n_tasks <= 1:
+            return _InProcess()
+        return local_executor(n_workers or self.jobs, self.threads)
+
+    def close(self):
+        if self.client is not None:
+            self.client.close()
+
+
+def execute(tasks, settled, *, runner, report, quiet):
     """Run the tasks, show progress, print the summary, write the report; exit 1 if any failed."""
     started = time.perf_counter()
     remove_stale_temporaries(t for task in tasks for t in task.targets.values())
-    client = None
-    if scheduler:
-        client = _dask_client(scheduler)
-        tasks = [Task(t.command, t.source, t.targets, t.options, threads) for t in tasks]
-        make_executor = lambda n_workers: client.get_executor()  # noqa: E731
-    else:
-        jobs = jobs or threads_per_worker(1)  # default: one worker per usable core
-        per_worker = threads_per_worker(jobs, threads)
-        tasks = [Task(t.command, t.source, t.targets, t.options, per_worker) for t in tasks]
-        if jobs == 1 or len(tasks) <= 1:
-            make_executor = lambda n_workers: _InProcess()  # noqa: E731
-        else:
-            make_executor = lambda n_workers: local_executor(n_workers or jobs, per_worker)  # noqa: E731
+    tasks = [Task(t.command, t.source, t.targets, t.options, runner.threads) for t in tasks]
+    make_executor = lambda n_workers: runner.executor(n_workers, len(tasks))  # noqa: E731
     records = list(settled)
     for record in settled:
         if record.status == "failed":
@@ -123,8 +136,7 @@ def execute(tasks, settled, *, jobs, threads, scheduler, report, quiet):
                     log.info("%s: %s", record.source, record.status)
                 bar.update(1)
     finally:
-        if client is not None:
-            client.close()
+        runner.close()
     records.sort(key=lambda r: r.source)
     _summary(records, time.perf_counter() - started, quiet)
     if report is not None:
@@ -181,5 +193,5 @@ def plan_or_fail(sources, output_dir, name_of):
         raise click.UsageError(str(error)) from None
 
 
-__all__ = ["batch_options", "build_tasks", "execute", "name_for", "plan_or_fail", "resolve_output_dir",
+__all__ = ["Runner", "batch_options", "build_tasks", "execute", "name_for", "plan_or_fail", "resolve_output_dir",
            "run_task", "sources_or_fail"]

@@ -8,7 +8,7 @@ from quantize.batch import learn_shared_palette
 from quantize.errors import QuantizeError
 from quantize.palette import parse_color, read_palette, write_palette
 
-from .batch import batch_options, build_tasks, execute, name_for, plan_or_fail, resolve_output_dir, sources_or_fail
+from .batch import Runner, batch_options, build_tasks, execute, name_for, plan_or_fail, resolve_output_dir, sources_or_fail
 from .options import colors_option, max_pixels_option, seed_option, space_option, threads_option
 
 log = logging.getLogger("quantize")
@@ -94,9 +94,12 @@ def compress(inputs, n_colors, output, fmt, suffix, in_place, shared_palette, sa
         ext = (fmt or "png").replace("jpeg", "jpg")
         suffix = suffix if suffix is not None else ("" if output_dir is not None else "-quantized")
         plans = plan_or_fail(sources, output_dir, lambda s: {"target": name_for(s, sources, suffix, ext)})
+    runner = Runner(jobs, threads, scheduler)
     if shared_palette:
-        palette, proportions = learn_shared_palette([s.path for s in sources], n_colors, space=space,
-                                                    random_state=seed, max_pixels=max_pixels)
+        with runner.executor(n_tasks=len(sources)) as executor:
+            palette, proportions = learn_shared_palette([s.path for s in sources], n_colors, space=space,
+                                                        random_state=seed, max_pixels=max_pixels,
+                                                        executor=executor)
         if save_palette:
             write_palette(palette, proportions, save_palette, overwrite=True)
     options = {"fmt": fmt or "png", "n_colors": n_colors, "quality": quality, "max_colors": max_colors,
@@ -105,5 +108,4 @@ def compress(inputs, n_colors, output, fmt, suffix, in_place, shared_palette, sa
     if in_place:
         options["fmt"] = None  # each file keeps its own format
     tasks, settled = build_tasks("compress", sources, plans, options, skip_existing and not in_place, threads)
-    execute(tasks, settled, jobs=jobs, threads=threads, scheduler=scheduler, report=report,
-            quiet=log.getEffectiveLevel() > logging.WARNING)
+    execute(tasks, settled, runner=runner, report=report, quiet=log.getEffectiveLevel() > logging.WARNING)

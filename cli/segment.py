@@ -7,7 +7,7 @@ import click
 from quantize.errors import QuantizeError
 from quantize.segment import EDGES
 
-from .batch import batch_options, build_tasks, execute, name_for, plan_or_fail, resolve_output_dir, sources_or_fail
+from .batch import Runner, batch_options, build_tasks, execute, name_for, plan_or_fail, resolve_output_dir, sources_or_fail
 from .options import max_pixels_option, seed_option, space_option, threads_option
 
 log = logging.getLogger("quantize")
@@ -100,9 +100,9 @@ def segment(inputs, box, edges, mask_out, cutout_out, crop, overlay_out, fg_seed
                            smoothness=smoothness, fg_seeds=_seed_mask(fg_seeds), bg_seeds=_seed_mask(bg_seeds))
         except QuantizeError as error:
             raise click.BadParameter(str(error)) from None
+    runner = Runner(jobs, threads, scheduler)
     tasks, settled = build_tasks("segment", sources, plans, options, skip_existing, threads)
-    execute(tasks, settled, jobs=jobs, threads=threads, scheduler=scheduler, report=report,
-            quiet=log.getEffectiveLevel() > logging.WARNING)
+    execute(tasks, settled, runner=runner, report=report, quiet=log.getEffectiveLevel() > logging.WARNING)
 
 
 def _seed_mask(path):

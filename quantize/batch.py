@@ -237,12 +237,16 @@ SHARED_SAMPLE = 65_536
 
 
 def sample_colors(path, n_samples, seed, max_pixels=None):
-    """Distinct colors and counts of up to ``n_samples`` pixels drawn from one image."""
+    """Distinct colors and counts of up to ``n_samples`` pixels drawn from one
+    image, or None if it cannot be read (it fails later, in the remap)."""
     import numpy as np
 
     from .histogram import color_histogram
     from .io import load_image
-    pixels = load_image(path, max_pixels=max_pixels).pixels[:, :, :3].reshape(-1, 3)
+    try:
+        pixels = load_image(path, max_pixels=max_pixels).pixels[:, :, :3].reshape(-1, 3)
+    except QuantizeError:
+        return None
     if len(pixels) > n_samples:
         pixels = pixels[np.random.default_rng(seed).choice(len(pixels), n_samples, replace=False)]
     histogram = color_histogram(pixels[None], 1)
@@ -250,26 +254,29 @@ def sample_colors(path, n_samples, seed, max_pixels=None):
 
 
 def learn_shared_palette(paths, n_colors, *, space="lab", random_state=0, max_pixels=None,
-                         n_samples=SHARED_SAMPLE):
+                         n_samples=SHARED_SAMPLE, executor=None):
     """One palette for a set of images by streaming mini-batch k-means.
 
-    Each file contributes a pixel sample (its distinct colors with counts) to one
-    ``partial_fit`` step, so memory stays at one sample however many files there
-    are. Files that cannot be read are left out here and fail in the remap.
-    Returns (palette (n, 3) uint8, proportions (n,)).
+    Workers of ``executor`` (a process pool or a Dask executor; default: this
+    process) draw each file's pixel sample; here each sample (distinct colors with
+    counts) is one ``partial_fit`` step, in file order, so the result does not
+    depend on the executor and memory holds one sample at a time however many
+    files there are. Returns (palette (n, 3) uint8, proportions (n,)).
     """
     import numpy as np
 
     from .codebook import Codebook
     from .features import colors_to_features
     from .minibatch import MiniBatchKMeans
+    seed = 0 if random_state is None else random_state
+    arguments = ([Path(p) for p in paths], [n_samples] * len(paths), [(seed, i) for i in range(len(paths))],
+                 [max_pixels] * len(paths))
+    samples = executor.map(sample_colors, *arguments) if executor is not None else map(sample_colors, *arguments)
     model = MiniBatchKMeans(n_colors, random_state=random_state)
-    for index, path in enumerate(paths):
-        try:
-            colors, counts = sample_colors(path, n_samples, (random_state or 0, index), max_pixels)
-        except QuantizeError:
-            continue
-        model.partial_fit(colors_to_features(colors, space), sample_weight=counts.astype(np.float64))
+    for sample in samples:
+        if sample is not None:
+            colors, counts = sample
+            model.partial_fit(colors_to_features(colors, space), sample_weight=counts.astype(np.float64))
     if not hasattr(model, "cluster_centers_"):
         raise InputError("no readable image to learn a shared palette from")
     book = Codebook.from_centers(model._centers64, space)
