@@ -122,8 +122,7 @@ def run_task(task):
     from .cutout import segment_file
     start = time.perf_counter()
     record = Record(str(task.source), "ok")
-    n_threads = task.n_threads or resolve_n_threads(len(os.sched_getaffinity(0))
-                                                    if hasattr(os, "sched_getaffinity") else None)
+    n_threads = task.n_threads or _threads_on_this_worker()
     try:
         record.bytes_in = task.source.stat().st_size if task.source.exists() else 0
         for target in task.targets.values():
@@ -146,6 +145,19 @@ def run_task(task):
         if record.status == "ok" else 0
     record.seconds = time.perf_counter() - start
     return record
+
+
+def _threads_on_this_worker():
+    """Kernel threads for a task that was given none (on Dask): the cores divided
+    among the tasks this worker runs at once. Not OMP_NUM_THREADS, which Dask
+    workers pin to 1."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    try:
+        from distributed import get_worker
+        slots = get_worker().state.nthreads
+    except (ImportError, ValueError, AttributeError):  # not on a Dask worker
+        slots = 1
+    return max(1, cores // max(1, slots))
 
 
 def _cap_threads(n_threads):
