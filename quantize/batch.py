@@ -172,7 +172,11 @@ def local_executor(jobs, n_threads):
         context = multiprocessing.get_context("forkserver")
         # Import once in the server, not in every worker (about 0.5 s each). Importing
         # loads the OpenMP runtime but starts no threads, so forking from it is safe.
-        context.set_forkserver_preload(["quantize.batch", "quantize.compress", "quantize.cutout"])
+        # The server imports with the current folder first on sys.path (Python 3.11
+        # sets the parent's path only later), so not from inside a source checkout,
+        # where it would find the uncompiled kernels.
+        if not (Path.cwd() / "quantize" / "_kernels.py").exists():
+            context.set_forkserver_preload(["quantize.batch", "quantize.compress", "quantize.cutout"])
     else:
         context = multiprocessing.get_context("spawn")
     return futures.ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_cap_threads,

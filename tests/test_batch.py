@@ -1,4 +1,5 @@
 """Batches: folder trees, failures that stay alone, resume, --jobs, Dask, shared palette."""
+import concurrent.futures as futures
 import json
 import os
 import signal
@@ -14,7 +15,7 @@ from click.testing import CliRunner
 from PIL import Image
 
 import quantize
-from quantize.batch import discover, learn_shared_palette
+from quantize.batch import Record, Task, discover, learn_shared_palette, run_tasks
 from quantize.cli.main import cli
 
 
@@ -197,3 +198,32 @@ def test_shared_palette_matches_one_fit_on_all_pixels(tree, tmp_path):
         with Image.open(out / name) as image:
             used = {"#%02x%02x%02x" % c for _, c in image.convert("RGB").getcolors()}
         assert used <= saved, name
+
+
+class _PoolThatBreaksOn(futures.Executor):
+    """Stands in for a process pool whose worker dies on the file named ``fatal``:
+    that task and every task still queued behind it are lost, as in a real pool."""
+
+    def __init__(self, fatal, log):
+        self.fatal, self.log, self.broken = fatal, log, False
+
+    def submit(self, fn, task):
+        future = futures.Future()
+        if self.broken or task.source.name == self.fatal:
+            self.broken = True
+            future.set_exception(futures.process.BrokenProcessPool("a worker died"))
+        else:
+            self.log.append(task.source.name)
+            future.set_result(Record(str(task.source), "ok"))
+        return future
+
+
+def test_a_worker_crash_costs_only_its_file(tmp_path):
+    names = ["a.png", "b.png", "crash.png", "d.png", "e.png"]
+    tasks = [Task("compress", tmp_path / n, {}, {}) for n in names]
+    ran = []
+    records = list(run_tasks(tasks, lambda n_workers: _PoolThatBreaksOn("crash.png", ran)))
+    status = {Path(r.source).name: r.status for r in records}
+    assert status == {"a.png": "ok", "b.png": "ok", "crash.png": "failed", "d.png": "ok", "e.png": "ok"}
+    assert sorted(ran) == ["a.png", "b.png", "d.png", "e.png"]  # each good file ran once
+    assert "worker process died" in next(r.error for r in records if r.status == "failed")
