@@ -56,7 +56,8 @@ def time_ours(folder, out, colors, extra):
     shutil.rmtree(out, ignore_errors=True)
     command = ["quantize", "-q", "compress", str(folder), "-k", str(colors), "-o", str(out), *extra]
     start = time.perf_counter()
-    subprocess.run(command, check=True)
+    # Run where a user would, outside the source checkout (see local_executor's preload).
+    subprocess.run(command, check=True, cwd=folder.parent)
     return time.perf_counter() - start
 
 
