@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image
-from skimage.segmentation import find_boundaries
+import skimage  # submodules load on first use (scikit-image's lazy loader)
 
 from .io import check_output, load_image, write_atomically
 from .regions import region_overlay, segment_regions
@@ -39,7 +39,7 @@ def mask_overlay(pixels, mask):
     out = pixels[:, :, :3].astype(np.float32)
     out[~mask] *= OVERLAY_DIM
     out = np.rint(out).astype(np.uint8)
-    out[find_boundaries(mask, mode="inner")] = BOUNDARY_COLOR
+    out[skimage.segmentation.find_boundaries(mask, mode="inner")] = BOUNDARY_COLOR
     return out
 
 

@@ -7,8 +7,7 @@ large ones compact, superpixel-like regions. Above MINIBATCH_PIXELS pixels the
 fit is mini-batch k-means, then every pixel is assigned to its nearest center.
 """
 import numpy as np
-from skimage.color import label2rgb
-from skimage.segmentation import mark_boundaries
+import skimage  # submodules load on first use (scikit-image's lazy loader)
 
 from ._parallel import resolve_n_threads
 from ._validation import check_n_clusters, check_random_state
@@ -76,6 +75,6 @@ def segment_regions(image, n_regions, *, spatial_weight=1.0, space="lab", random
 def region_overlay(pixels, labels):
     """Each region painted in its mean color, with region boundaries marked in yellow: (M, N, 3) uint8."""
     rgb = pixels[:, :, :3]
-    averaged = label2rgb(labels, rgb, kind="avg", bg_label=-1)
-    marked = mark_boundaries(averaged.astype(np.uint8), labels, color=(1, 1, 0))
+    averaged = skimage.color.label2rgb(labels, rgb, kind="avg", bg_label=-1)
+    marked = skimage.segmentation.mark_boundaries(averaged.astype(np.uint8), labels, color=(1, 1, 0))
     return np.rint(marked * 255).astype(np.uint8)

@@ -19,7 +19,7 @@ only a band around the coarse boundary.
 import math
 
 import numpy as np
-from skimage import measure, morphology, transform
+import skimage  # submodules load on first use (lazy loader): compress-only runs skip them
 
 from . import graphcut
 from ._parallel import resolve_n_threads
@@ -180,7 +180,7 @@ def _extract(pixels, fg_hard, bg_hard, model, max_rounds):
     mask = (mask | fg_hard) & ~bg_hard
     # Only a band around the coarse boundary is decided again, at full resolution.
     square = np.ones((2 * factor + 1, 2 * factor + 1), dtype=bool)
-    band = morphology.dilation(mask, square) & ~morphology.erosion(mask, square)
+    band = skimage.morphology.dilation(mask, square) & ~skimage.morphology.erosion(mask, square)
     return _round(_Grid(pixels, model), mask, band & free, model)
 
 
@@ -227,13 +227,13 @@ def _round(grid, mask, free, model):
 
 
 def _downscale(pixels, factor):
-    averaged = transform.downscale_local_mean(pixels.astype(np.float32), (factor, factor, 1))
+    averaged = skimage.transform.downscale_local_mean(pixels.astype(np.float32), (factor, factor, 1))
     return np.rint(averaged).astype(np.uint8)
 
 
 def _shrink(mask, factor, any_pixel):
     """Downscale a bool mask: a block is set if any (or most) of its pixels are."""
-    fraction = transform.downscale_local_mean(mask.astype(np.float32), (factor, factor))
+    fraction = skimage.transform.downscale_local_mean(mask.astype(np.float32), (factor, factor))
     return fraction > 0 if any_pixel else fraction >= 0.5
 
 
@@ -242,14 +242,14 @@ def clean_mask(mask, *, min_size=0.001, max_hole=0.01, keep="all"):
     of the foreground, and keep every component or only the largest."""
     if not mask.any():
         return mask
-    components = measure.label(mask, connectivity=2)
+    components = skimage.measure.label(mask, connectivity=2)
     sizes = np.bincount(components.ravel())
     sizes[0] = 0
     kept = sizes >= min_size * mask.size
     if keep == "largest" or not kept.any():
         kept = sizes == sizes.max()
     mask = kept[components]
-    holes = measure.label(~mask, connectivity=1)
+    holes = skimage.measure.label(~mask, connectivity=1)
     hole_sizes = np.bincount(holes.ravel())
     border = np.unique(np.concatenate([holes[0], holes[-1], holes[:, 0], holes[:, -1]]))
     small = hole_sizes < max_hole * mask.sum()
