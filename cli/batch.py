@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from quantize.batch import (Record, Task, discover, local_executor, plan_outputs,
-                            remove_stale_temporaries, run_task, run_tasks, threads_per_worker)
+                            remove_stale_temporaries, run_tasks, threads_per_worker)
 from quantize.errors import QuantizeError
 from quantize.io import write_atomically
 
@@ -59,7 +59,7 @@ def name_for(source, sources, suffix, ext):
     return f"{stem}{suffix}.{ext}"
 
 
-def build_tasks(command, sources, plans, options, skip_existing, n_threads):
+def build_tasks(command, sources, plans, options, skip_existing):
     """Tasks for the files to run and Records for the ones skipped or refused."""
     tasks, settled = [], []
     for source, targets in zip(sources, plans):
@@ -77,7 +77,7 @@ def build_tasks(command, sources, plans, options, skip_existing, n_threads):
         # is from an interrupted run of ours: redo it.
         task_options = {k: v for k, v in options.items() if k != "in_place"}
         task_options["overwrite"] = bool(existing)
-        tasks.append(Task(command, path, targets, task_options, n_threads))
+        tasks.append(Task(command, path, targets, task_options))
     return tasks, settled
 
 
@@ -107,7 +107,7 @@ class Runner:
             return self.client.get_executor()
         if self.jobs == 1 or n_tasks <= 1:
             return _InProcess()
-        return local_executor(n_workers or self.jobs, self.threads)
+        return local_executor(n_workers or self.jobs)
 
     def close(self):
         if self.client is not None:
@@ -192,6 +192,3 @@ def plan_or_fail(sources, output_dir, name_of):
     except QuantizeError as error:
         raise click.UsageError(str(error)) from None
 
-
-__all__ = ["Runner", "batch_options", "build_tasks", "execute", "name_for", "plan_or_fail", "resolve_output_dir",
-           "run_task", "sources_or_fail"]

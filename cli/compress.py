@@ -107,5 +107,5 @@ def compress(inputs, n_colors, output, fmt, suffix, in_place, shared_palette, sa
                "random_state": seed, "max_pixels": max_pixels, "compare_path": compare, "in_place": in_place}
     if in_place:
         options["fmt"] = None  # each file keeps its own format
-    tasks, settled = build_tasks("compress", sources, plans, options, skip_existing and not in_place, threads)
+    tasks, settled = build_tasks("compress", sources, plans, options, skip_existing and not in_place)
     execute(tasks, settled, runner=runner, report=report, quiet=log.getEffectiveLevel() > logging.WARNING)

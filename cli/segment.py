@@ -5,6 +5,7 @@ from pathlib import Path
 import click
 
 from quantize.errors import QuantizeError
+from quantize.io import load_image
 from quantize.segment import EDGES
 
 from .batch import Runner, batch_options, build_tasks, execute, name_for, plan_or_fail, resolve_output_dir, sources_or_fail
@@ -73,12 +74,11 @@ def segment(inputs, box, edges, mask_out, cutout_out, crop, overlay_out, fg_seed
     """
     if n_regions is not None and (cutout_out or box or fg_seeds or bg_seeds):
         raise click.UsageError("--labels makes a label map: use it with --mask and --overlay only")
-    if (fg_seeds or bg_seeds) and len(inputs) > 1:
-        raise click.UsageError("--fg-seeds/--bg-seeds belong to one image: give one input")
     sources = sources_or_fail(inputs, recursive)
     if (fg_seeds or bg_seeds) and len(sources) > 1:
         raise click.UsageError("--fg-seeds/--bg-seeds belong to one image: give one input")
     beside = mask_out is None and cutout_out is None and overlay_out is None
+    # With no output option: a mask and a cutout beside each input (Path(".") marks "wanted").
     wanted = {"mask_path": (Path(".") if beside else mask_out, "mask" if n_regions is None else "labels"),
               "cutout_path": (Path(".") if beside else cutout_out, "cutout"),
               "overlay_path": (overlay_out, "overlay")}
@@ -101,12 +101,11 @@ def segment(inputs, box, edges, mask_out, cutout_out, crop, overlay_out, fg_seed
         except QuantizeError as error:
             raise click.BadParameter(str(error)) from None
     runner = Runner(jobs, threads, scheduler)
-    tasks, settled = build_tasks("segment", sources, plans, options, skip_existing, threads)
+    tasks, settled = build_tasks("segment", sources, plans, options, skip_existing)
     execute(tasks, settled, runner=runner, report=report, quiet=log.getEffectiveLevel() > logging.WARNING)
 
 
 def _seed_mask(path):
     if path is None:
         return None
-    from quantize.io import load_image
     return load_image(path).pixels[:, :, :3].max(axis=2) > 0

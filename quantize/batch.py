@@ -160,12 +160,7 @@ def _threads_on_this_worker():
     return max(1, cores // max(1, slots))
 
 
-def _cap_threads(n_threads):
-    # Workers x OpenMP threads <= cores: each worker's kernels use n_threads.
-    os.environ["OMP_NUM_THREADS"] = str(n_threads)
-
-
-def local_executor(jobs, n_threads):
+def local_executor(jobs):
     """A process pool of ``jobs`` workers; forkserver (or spawn), because forking a
     process whose OpenMP runtime has started is unsafe."""
     if "forkserver" in multiprocessing.get_all_start_methods():
@@ -179,8 +174,8 @@ def local_executor(jobs, n_threads):
             context.set_forkserver_preload(["quantize.batch", "quantize.compress", "quantize.cutout"])
     else:
         context = multiprocessing.get_context("spawn")
-    return futures.ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_cap_threads,
-                                       initargs=(n_threads,))
+    # Each task carries its thread count (cores // jobs), so workers x threads <= cores.
+    return futures.ProcessPoolExecutor(max_workers=jobs, mp_context=context)
 
 
 def threads_per_worker(jobs, threads=None):
