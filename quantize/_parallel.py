@@ -16,6 +16,14 @@ def n_chunks(n_rows):
     return -(-n_rows // CHUNK_ROWS)
 
 
+def threads_for(n_rows, n_threads):
+    """Threads worth using on ``n_rows`` rows: at most one per chunk. Under the
+    passive wait policy, waking a thread for a parallel loop costs tens of
+    microseconds; k-means++ at k = 256 on 4000 colors (one chunk) runs 512 such
+    loops and took 56 ms on two threads against 32 ms on one."""
+    return max(1, min(n_threads, n_chunks(n_rows)))
+
+
 def resolve_n_threads(n_threads=None):
     """Threads to use: ``n_threads``, else OMP_NUM_THREADS, else the usable cores."""
     if n_threads is None:

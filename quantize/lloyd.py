@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _kernels
-from ._parallel import CHUNK_ROWS, n_chunks, resolve_n_threads
+from ._parallel import CHUNK_ROWS, n_chunks, resolve_n_threads, threads_for
 from ._validation import (check_centers, check_n_clusters, check_positive_int, check_random_state,
                           check_sample_weight, check_samples, check_tol)
 from .errors import FewDistinctPointsWarning, InputError
@@ -20,23 +20,23 @@ from .seeding import _kmeans_plusplus
 
 class _Geometry:
     """Distances between centers, in each center's neighbour order, for the pruned
-    nearest-center search (see _lloyd_pythran). ``update`` re-sorts the neighbour
-    order only every RESORT_EVERY calls: in between, centers move little and the
-    kernel's bounds stay valid for any order."""
-
-    RESORT_EVERY = 4
+    nearest-center search (see _nearest_pythran). The first ``update`` sorts each
+    row (NumPy's sort is 6x Pythran's here); later ones repair the previous order,
+    as Lloyd moves centers little per step."""
 
     def __init__(self, k):
-        self.order = np.empty((k, k), dtype=np.int64)
-        self.cc_sorted = np.empty((k, k))  # (k, k) lower bounds along each row's order
+        self.order = None
+        self.cc_sorted = np.empty((k, k))  # (k, k) distances along each row's order
         self.half_gap = np.empty(k)        # half the distance to the nearest other center
-        self.calls = 0
 
     def update(self, centers, n_threads):
-        resort = self.calls % self.RESORT_EVERY == 0
-        _kernels.nearest.center_geometry(centers, self.order, self.cc_sorted, resort, n_threads)
+        if self.order is None:
+            sqdist = ((centers[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2)
+            np.fill_diagonal(sqdist, -1.0)  # each center first in its own row
+            self.order = np.argsort(sqdist, axis=1)
+        n_threads = threads_for(len(centers) ** 2, n_threads)  # the work grows with pairs of centers
+        _kernels.nearest.center_geometry(centers, self.order, self.cc_sorted, n_threads)
         self.half_gap[:] = self.cc_sorted[:, 1] / 2 if len(centers) > 1 else np.inf
-        self.calls += 1
         return self
 
     @classmethod
@@ -53,20 +53,23 @@ class LloydResult:
     converged: bool
 
 
-def assign_labels(X, centers, n_threads, need_second=False):
-    """Nearest center of every row of a validated X: (labels, distances[, second])."""
+def assign_labels(X, centers, n_threads, need_second=False, geometry=None):
+    """Nearest center of every row of a validated X: (labels, distances[, second]).
+    ``geometry``, if given, is the _Geometry of ``centers``."""
     n = X.shape[0]
     labels = np.empty(n, dtype=np.int32)
     dist = np.empty(n)
     second = np.empty(n if need_second else 0)
-    geometry = _Geometry.of(centers, n_threads)
+    if geometry is None:
+        geometry = _Geometry.of(centers, n_threads)
     _kernels.nearest.assign_nearest(X, centers, geometry.order, geometry.cc_sorted, labels, dist,
-                                  second, need_second, CHUNK_ROWS, n_threads)
+                                  second, need_second, CHUNK_ROWS, threads_for(n, n_threads))
     return (labels, dist, second) if need_second else (labels, dist)
 
 
 def labelled_sqdist(X, centers, labels, n_threads):
     out = np.empty(X.shape[0])
+    n_threads = threads_for(X.shape[0], n_threads)
     _kernels.nearest.labelled_sqdist(X, centers, labels, out, CHUNK_ROWS, n_threads)
     return out
 
@@ -75,6 +78,7 @@ def weighted_tolerance(X, sample_weight, tol, n_threads):
     """``tol`` scaled by the mean weighted variance of the features."""
     if tol == 0:
         return 0.0
+    n_threads = threads_for(X.shape[0], n_threads)
     moments = np.empty((n_chunks(X.shape[0]), 2, X.shape[1]))
     _kernels.lloyd.weighted_moments(X, sample_weight, X[0].astype(np.float64), moments,
                                     CHUNK_ROWS, n_threads)
@@ -125,13 +129,14 @@ def lloyd(X, sample_weight, centers, max_iter, tol, n_threads, fixed=None):
     """
     n, n_features = X.shape
     k = len(centers)
-    labels, upper, lower = assign_labels(X, centers, n_threads, need_second=True)
+    geometry = _Geometry.of(centers, n_threads)
+    labels, upper, lower = assign_labels(X, centers, n_threads, need_second=True, geometry=geometry)
     sums = np.empty((n_chunks(n), k, n_features))
     weights = np.empty((n_chunks(n), k))
     changed = np.empty(n_chunks(n), dtype=np.int64)
-    _kernels.lloyd.cluster_sums(X, sample_weight, labels, sums, weights, CHUNK_ROWS, n_threads)
+    _kernels.lloyd.cluster_sums(X, sample_weight, labels, sums, weights, CHUNK_ROWS,
+                                threads_for(n, n_threads))
     movable = np.ones(k, dtype=bool) if fixed is None else ~fixed
-    geometry = _Geometry(k)
     strict = stuck = False
     for n_iter in range(1, max_iter + 1):
         cluster_sums = sums.sum(axis=0)
@@ -166,7 +171,7 @@ def _e_step(X, sample_weight, centers, geometry, upper_shift, lower_shift, label
     geometry.update(centers, n_threads)
     _kernels.lloyd.lloyd_step(X, sample_weight, centers, geometry.order, geometry.cc_sorted,
                               geometry.half_gap, upper_shift, lower_shift, labels, upper, lower,
-                              sums, weights, changed, CHUNK_ROWS, n_threads)
+                              sums, weights, changed, CHUNK_ROWS, threads_for(len(X), n_threads))
 
 
 def drop_empty_clusters(result, X, sample_weight, n_threads):

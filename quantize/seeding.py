@@ -4,7 +4,7 @@ import warnings
 import numpy as np
 
 from . import _kernels
-from ._parallel import CHUNK_ROWS, n_chunks, resolve_n_threads
+from ._parallel import CHUNK_ROWS, n_chunks, resolve_n_threads, threads_for
 from ._validation import check_n_clusters, check_random_state, check_sample_weight, check_samples
 from .errors import FewDistinctPointsWarning
 
@@ -67,6 +67,7 @@ def _kmeans_plusplus(X, sample_weight, n_clusters, rng, n_local_trials, n_thread
     indices = np.full(n_clusters, -1, dtype=np.int64)
     draws = rng.random((n_clusters, n_local_trials))
     n = len(X)
+    n_threads = threads_for(n, n_threads)
     n_centers = _kernels.seeding.kmeans_plusplus(
         X, sample_weight, centers, n_preset, draws, indices,
         np.full(n, np.inf), np.zeros(n, dtype=np.int64), np.zeros(n_chunks(n)),
