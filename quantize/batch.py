@@ -266,30 +266,39 @@ def sample_colors(path, n_samples, seed, max_pixels=None):
 
 def learn_shared_palette(paths, n_colors, *, space="lab", random_state=0, max_pixels=None,
                          n_samples=SHARED_SAMPLE, executor=None):
-    """One palette for a set of images by streaming mini-batch k-means.
+    """One palette for a set of images: weighted k-means on the pooled samples.
 
     Workers of ``executor`` (a process pool or a Dask executor; default: this
-    process) draw each file's pixel sample; here each sample (distinct colors with
-    counts) is one ``partial_fit`` step, in file order, so the result does not
-    depend on the executor and memory holds one sample at a time however many
-    files there are. Returns (palette (n, 3) uint8, proportions (n,)).
+    process) draw each file's pixel sample and return its distinct colors with
+    counts; here they add up in one table of every 8-bit color (128 MB however
+    many files there are), and the palette is fitted on it as on one image's
+    histogram. A sum does not depend on the order files arrive in, so neither does
+    the palette. Returns (palette (n, 3) uint8, proportions (n,)).
     """
     import numpy as np
 
-    from .codebook import Codebook
+    from ._parallel import resolve_n_threads
+    from ._validation import check_random_state
+    from .compress import _check_n_colors, learn_palette
     from .features import colors_to_features
-    from .minibatch import MiniBatchKMeans
+    from .histogram import ColorHistogram, color_codes, colors_of_codes
+    n_colors = _check_n_colors(n_colors)
     seed = 0 if random_state is None else random_state
     arguments = ([Path(p) for p in paths], [n_samples] * len(paths), [(seed, i) for i in range(len(paths))],
                  [max_pixels] * len(paths))
     samples = executor.map(sample_colors, *arguments) if executor is not None else map(sample_colors, *arguments)
-    model = MiniBatchKMeans(n_colors, random_state=random_state)
+    pooled = np.zeros(1 << 24, dtype=np.int64)  # pixels drawn, per 8-bit RGB color
     for sample in samples:
         if sample is not None:
             colors, counts = sample
-            model.partial_fit(colors_to_features(colors, space), sample_weight=counts.astype(np.float64))
-    if not hasattr(model, "cluster_centers_"):
+            pooled[color_codes(colors)] += counts  # a sample lists each color once
+    codes = np.flatnonzero(pooled)
+    if codes.size == 0:
         raise InputError("no readable image to learn a shared palette from")
-    book = Codebook.from_centers(model._centers64, space)
-    weights = model._weight_sums + 1e-12
+    histogram = ColorHistogram(colors_of_codes(codes), pooled[codes], np.empty(0, dtype=np.int32))
+    features = colors_to_features(histogram.colors, space).astype(np.float32)
+    n_threads = resolve_n_threads(None)
+    book = learn_palette(histogram, features, n_colors, space, check_random_state(random_state), n_threads)
+    labels = book.encode_features(features, n_threads)
+    weights = np.bincount(labels, weights=histogram.counts, minlength=len(book.palette))
     return book.palette, weights / weights.sum()
