@@ -21,12 +21,14 @@ from .seeding import _kmeans_plusplus
 class _Geometry:
     """Distances between centers, in each center's neighbour order, for the pruned
     nearest-center search (see _nearest_pythran). The first ``update`` sorts each
-    row (NumPy's sort is 6x Pythran's here); later ones repair the previous order,
-    as Lloyd moves centers little per step."""
+    row (NumPy's sort is 6x Pythran's here); later ones repair the order of the
+    SORTED_NEIGHBOURS nearest, as Lloyd moves centers little per step."""
+
+    SORTED_NEIGHBOURS = 32
 
     def __init__(self, k):
         self.order = None
-        self.cc_sorted = np.empty((k, k))  # (k, k) distances along each row's order
+        self.cc_sorted = np.empty((k, k))  # (k, k) distance bounds along each row's order
         self.half_gap = np.empty(k)        # half the distance to the nearest other center
 
     def update(self, centers, n_threads):
@@ -35,7 +37,8 @@ class _Geometry:
             np.fill_diagonal(sqdist, -1.0)  # each center first in its own row
             self.order = np.argsort(sqdist, axis=1)
         n_threads = threads_for(len(centers) ** 2, n_threads)  # the work grows with pairs of centers
-        _kernels.nearest.center_geometry(centers, self.order, self.cc_sorted, n_threads)
+        _kernels.nearest.center_geometry(centers, self.order, self.cc_sorted,
+                                         min(len(centers), self.SORTED_NEIGHBOURS), n_threads)
         self.half_gap[:] = self.cc_sorted[:, 1] / 2 if len(centers) > 1 else np.inf
         return self
 

@@ -4,9 +4,15 @@ import warnings
 import numpy as np
 
 from . import _kernels
-from ._parallel import CHUNK_ROWS, n_chunks, resolve_n_threads, threads_for
+from ._parallel import resolve_n_threads, threads_for
 from ._validation import check_n_clusters, check_random_state, check_sample_weight, check_samples
 from .errors import FewDistinctPointsWarning
+
+# The kernel keeps the potential of every block of rows and draws a candidate by
+# scanning block totals, then the rows of one block: with small blocks a draw
+# scans far fewer rows (k = 256 on 4000 colors: 16 ms against 20 ms for 4096-row
+# blocks). Blocks are fixed, so the thread count still changes nothing.
+BLOCK_ROWS = 64
 
 
 def kmeans_plusplus(X, n_clusters, *, sample_weight=None, random_state=None, n_local_trials=None,
@@ -67,13 +73,13 @@ def _kmeans_plusplus(X, sample_weight, n_clusters, rng, n_local_trials, n_thread
     indices = np.full(n_clusters, -1, dtype=np.int64)
     draws = rng.random((n_clusters, n_local_trials))
     n = len(X)
-    n_threads = threads_for(n, n_threads)
+    n_blocks = -(-n // BLOCK_ROWS)
     n_centers = _kernels.seeding.kmeans_plusplus(
         X, sample_weight, centers, n_preset, draws, indices,
-        np.full(n, np.inf), np.zeros(n, dtype=np.int64), np.zeros(n_chunks(n)),
-        np.zeros((n_chunks(n), n_local_trials)), np.zeros((n_local_trials, X.shape[1])),
+        np.full(n, np.inf), np.zeros(n, dtype=np.int64), np.zeros(n_blocks),
+        np.zeros((n_blocks, n_local_trials)), np.zeros((n_local_trials, X.shape[1])),
         np.zeros((n_local_trials, n_clusters)), np.zeros(n_clusters),
-        np.zeros(n_local_trials, dtype=np.int64), CHUNK_ROWS, n_threads)
+        np.zeros(n_local_trials, dtype=np.int64), BLOCK_ROWS, threads_for(n, n_threads))
     if n_centers < n_clusters:
         warnings.warn(
             f"X has only {n_centers} distinct points of positive weight, fewer than "

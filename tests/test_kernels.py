@@ -62,20 +62,24 @@ def test_assign_nearest_matches_reference_and_source(dtype, k):
 
 
 @pytest.mark.parametrize("move", [0.01, 1.0])
-def test_center_geometry_repairs_the_order_after_centers_move(move):
+@pytest.mark.parametrize("n_sorted", [12, 4])
+def test_center_geometry_repairs_the_order_after_centers_move(move, n_sorted):
     rng = np.random.default_rng(3)
     centers = rng.normal(size=(12, 3))
     centers[5] = centers[4]  # duplicate centers: each still comes first in its own row
     geometry = _Geometry.of(centers)
     moved = centers + rng.normal(scale=move, size=centers.shape)
+    dist = np.sqrt(((moved[:, None] - moved[None]) ** 2).sum(axis=2))
     for module in (_kernels.nearest, reference.load_kernel_source("_nearest_pythran")):
         order, cc = geometry.order.copy(), np.empty_like(geometry.cc_sorted)
-        module.center_geometry(moved, order, cc, 2)
-        dist = np.sqrt(((moved[:, None] - moved[None]) ** 2).sum(axis=2))
+        module.center_geometry(moved, order, cc, n_sorted, 2)
         np.testing.assert_array_equal(order[:, 0], np.arange(12))
         np.testing.assert_array_equal(np.sort(order, axis=1), np.tile(np.arange(12), (12, 1)))
-        np.testing.assert_allclose(cc, np.take_along_axis(dist, order, axis=1), rtol=1e-12)
-        np.testing.assert_allclose(cc, np.sort(dist, axis=1), rtol=1e-12)
+        along = np.take_along_axis(dist, order, axis=1)
+        np.testing.assert_allclose(along[:, :n_sorted], np.sort(dist, axis=1)[:, :n_sorted], rtol=1e-12)
+        rest_min = np.minimum.accumulate(along[:, ::-1], axis=1)[:, ::-1]
+        np.testing.assert_allclose(cc[:, :n_sorted], along[:, :n_sorted], rtol=1e-12)
+        np.testing.assert_allclose(cc[:, n_sorted:], rest_min[:, n_sorted:], rtol=1e-12)
 
 
 def _lloyd_step(module, X, w, centers, labels, upper, lower, shift, other_shift):
