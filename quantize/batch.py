@@ -296,7 +296,7 @@ def learn_shared_palette(paths, n_colors, *, space="lab", random_state=0, max_pi
     if codes.size == 0:
         raise InputError("no readable image to learn a shared palette from")
     histogram = ColorHistogram(colors_of_codes(codes), pooled[codes], np.empty(0, dtype=np.int32))
-    features = colors_to_features(histogram.colors, space).astype(np.float32)
+    features = colors_to_features(histogram.colors, space, np.float32)
     n_threads = resolve_n_threads(None)
     book = learn_palette(histogram, features, n_colors, space, check_random_state(random_state), n_threads)
     labels = book.encode_features(features, n_threads)

@@ -169,7 +169,7 @@ def compress_image(image, n_colors, *, space="lab", dither=False, random_state=N
         locked = None if locked_colors is None else Codebook(np.asarray(locked_colors), space).palette
         pixels = loaded.pixels
         histogram = color_histogram(pixels, n_threads)
-    features = colors_to_features(histogram.colors, space).astype(np.float32)
+    features = colors_to_features(histogram.colors, space, np.float32)
     if palette is None:
         book = learn_palette(histogram, features, n_colors, space, rng, n_threads, locked, alpha_threshold)
     return _remap(pixels, histogram, features, book, dither, n_threads, loaded.icc_profile)
