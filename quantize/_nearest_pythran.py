@@ -43,33 +43,30 @@ def _geometry_row(centers, order, cc_bound, a, n_sorted):
                 d += t * t
         cc_bound[a, m] = d
     # The order was sorted for centers that have since moved a little: an
-    # insertion sort repairs the first n_sorted in a few swaps per row...
-    for m in range(1, n_sorted):
-        j = order[a, m]
-        d = cc_bound[a, m]
+    # insertion sort repairs the first n_sorted in a few swaps per row, and any
+    # center of the rest now nearer than the last of them trades places with it
+    # and is inserted too, so they are the n_sorted nearest. The rest stay unsorted.
+    last = n_sorted - 1
+    for m in range(1, k):
         p = m
+        if m > last:
+            if not cc_bound[a, m] < cc_bound[a, last]:
+                continue
+            j = order[a, m]
+            d = cc_bound[a, m]
+            order[a, m] = order[a, last]
+            cc_bound[a, m] = cc_bound[a, last]
+            order[a, last] = j
+            cc_bound[a, last] = d
+            p = last
+        j = order[a, p]
+        d = cc_bound[a, p]
         while p > 0 and cc_bound[a, p - 1] > d:
             order[a, p] = order[a, p - 1]
             cc_bound[a, p] = cc_bound[a, p - 1]
             p -= 1
         order[a, p] = j
         cc_bound[a, p] = d
-    # ...and any center of the rest now nearer than the last of them trades places
-    # with it, so they are the n_sorted nearest. The rest stay unsorted.
-    last = n_sorted - 1
-    for m in range(n_sorted, k):
-        d = cc_bound[a, m]
-        if d < cc_bound[a, last]:
-            j = order[a, m]
-            order[a, m] = order[a, last]
-            cc_bound[a, m] = cc_bound[a, last]
-            p = last
-            while p > 0 and cc_bound[a, p - 1] > d:
-                order[a, p] = order[a, p - 1]
-                cc_bound[a, p] = cc_bound[a, p - 1]
-                p -= 1
-            order[a, p] = j
-            cc_bound[a, p] = d
     smallest = np.inf  # the rest: the smallest distance to any center from m on
     for m in range(k - 1, n_sorted - 1, -1):
         smallest = min(smallest, cc_bound[a, m])
