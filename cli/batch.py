@@ -1,21 +1,23 @@
 """What ``compress`` and ``segment`` share to run over many files: input
-discovery, output naming, skip/overwrite, the executor, progress and the report."""
+discovery, the output plan's decisions turned into tasks, the executor, progress,
+messages and the report."""
 import concurrent.futures as futures
 import csv
 import io
 import json
 import logging
-import os
 import sys
 import time
 from pathlib import Path
 
 import click
 
-from quantize.batch import (Record, Task, discover, local_executor, plan_outputs,
-                            remove_stale_temporaries, run_tasks, threads_per_worker)
-from quantize.errors import QuantizeError
+from quantize.batch import Record, Task, discover, local_executor, remove_stale_temporaries, run_tasks, threads_per_worker
+from quantize.errors import UsageError
 from quantize.io import write_atomically
+from quantize.outputs import SKIP_HINT
+
+from .options import skip_existing_option
 
 log = logging.getLogger("quantize")
 
@@ -23,8 +25,7 @@ log = logging.getLogger("quantize")
 def batch_options(function):
     options = [
         click.option("-r", "--recursive", is_flag=True, help="Descend into sub-folders of folder inputs."),
-        click.option("--skip-existing/--overwrite", "skip_existing", default=True, show_default=True,
-                     help="Skip inputs whose outputs all exist (resume a run), or redo and replace them."),
+        skip_existing_option,
         click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
                      help="Worker processes [default: the usable cores]."),
         click.option("--scheduler", default=None, metavar="ADDRESS", envvar="DASK_SCHEDULER_ADDRESS",
@@ -38,47 +39,27 @@ def batch_options(function):
     return function
 
 
-def resolve_output_dir(inputs, output, sources):
-    """``-o`` names a folder when it is one, ends with a slash, has no extension,
-    or when the inputs are several files, folders or patterns."""
-    if output is None:
-        return None
-    several = len(sources) > 1 or any(Path(i).is_dir() for i in inputs) or len(inputs) > 1
-    if output.is_dir() or str(output).endswith(os.sep) or not output.suffix or several:
-        return output
-    return None
-
-
-def name_for(source, sources, suffix, ext):
-    """``STEM{suffix}.{ext}``; when two inputs in one folder share a stem
-    (photo.jpg, photo.png), their source extension stays in the name."""
-    stem = source.relative.stem
-    shared = sum(1 for s in sources if s.relative.parent == source.relative.parent and s.relative.stem == stem)
-    if shared > 1:
-        stem = source.relative.name
-    return f"{stem}{suffix}.{ext}"
-
-
-def build_tasks(command, sources, plans, options, skip_existing):
-    """Tasks for the files to run and Records for the ones skipped or refused."""
+def tasks_for(command, sources, plans, options, output_plan):
+    """A Task for each source to run and a Record for each one skipped, by the
+    output plan's one rule."""
     tasks, settled = [], []
     for source, targets in zip(sources, plans):
-        path = source.path
-        if any(t.exists() and path.exists() and t.resolve() == path.resolve() for t in targets.values()) \
-                and not options.get("in_place"):
-            settled.append(Record(str(path), "failed", f"{path}: an output would replace the input; "
-                                  "choose another -o or pass --in-place"))
-            continue
-        existing = [t for t in targets.values() if t.exists()]
-        if skip_existing and existing and len(existing) == len(targets) and not options.get("in_place"):
-            settled.append(Record(str(path), "skipped", outputs=[str(t) for t in targets.values()]))
-            continue
-        # Outputs only ever appear complete (atomic rename), so a partly written set
-        # is from an interrupted run of ours: redo it.
-        task_options = {k: v for k, v in options.items() if k != "in_place"}
-        task_options["overwrite"] = bool(existing)
-        tasks.append(Task(command, path, targets, task_options))
+        decision = output_plan.decide(source.path, list(targets.values()))
+        if decision.action == "skip":
+            settled.append(Record(str(source.path), "skipped", decision.message,
+                                  outputs=[str(t) for t in targets.values()]))
+        else:
+            tasks.append(Task(command, source.path, targets, {**options, "overwrite": decision.overwrite}))
     return tasks, settled
+
+
+def claim_report(plan, report):
+    """The --report path, checked like every output; its format from its extension."""
+    if report is None:
+        return None
+    if report.suffix.lower() not in (".json", ".csv"):
+        raise UsageError(f"{report}: a report is written as .json or .csv; name it so")
+    return plan.claim(report)
 
 
 class _InProcess(futures.Executor):
@@ -122,18 +103,14 @@ def execute(tasks, settled, *, runner, report, quiet):
     make_executor = lambda n_workers: runner.executor(n_workers, len(tasks))  # noqa: E731
     records = list(settled)
     for record in settled:
-        if record.status == "failed":
-            log.error("Error: %s", record.error)
+        report_record(record)
     show = not quiet and sys.stderr.isatty()
     try:
         with click.progressbar(length=len(tasks), label="quantize", file=sys.stderr,
                                hidden=not show) as bar:
             for record in run_tasks(tasks, make_executor):
                 records.append(record)
-                if record.status == "failed":
-                    log.error("Error: %s", record.error)
-                else:
-                    log.info("%s: %s", record.source, record.status)
+                report_record(record)
                 bar.update(1)
     finally:
         runner.close()
@@ -143,6 +120,22 @@ def execute(tasks, settled, *, runner, report, quiet):
         _write_report(records, report)
     if any(r.status == "failed" for r in records):
         raise click.exceptions.Exit(1)
+
+
+def report_record(record):
+    """One line per message: errors and warnings always, the rest with -v."""
+    for warning in record.warnings:
+        log.warning("warning: %s", warning)
+    if record.status == "failed":
+        log.error("Error: %s", record.error)
+    elif record.status == "skipped":
+        log.info("%s", record.error)
+    else:
+        log.info("%s: done", record.source)
+
+
+def plural(count, noun):
+    return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
 def _dask_client(address):
@@ -160,8 +153,9 @@ def _summary(records, seconds, quiet):
     count = {status: sum(r.status == status for r in records) for status in ("ok", "skipped", "failed")}
     bytes_in = sum(r.bytes_in for r in records)
     bytes_out = sum(r.bytes_out for r in records)
+    skipped = f"{count['skipped']} skipped" + (f" (outputs exist; {SKIP_HINT})" if count["skipped"] else "")
     if not quiet:
-        click.echo(f"{len(records)} files: {count['ok']} done, {count['skipped']} skipped, "
+        click.echo(f"{plural(len(records), 'file')}: {count['ok']} done, {skipped}, "
                    f"{count['failed']} failed; {bytes_in / 1e6:.1f} MB in, {bytes_out / 1e6:.1f} MB out; "
                    f"{seconds:.1f} s", err=True)
 
@@ -184,11 +178,3 @@ def sources_or_fail(inputs, recursive):
     if not sources:
         raise click.UsageError("no image files found in the inputs")
     return sources
-
-
-def plan_or_fail(sources, output_dir, name_of):
-    try:
-        return plan_outputs(sources, output_dir, name_of)
-    except QuantizeError as error:
-        raise click.UsageError(str(error)) from None
-

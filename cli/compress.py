@@ -3,13 +3,17 @@ import logging
 from pathlib import Path
 
 import click
+from PIL import Image
 
 from quantize.batch import learn_shared_palette
-from quantize.errors import QuantizeError
+from quantize.compress import OUTPUT_FORMATS, format_of, output_format
+from quantize.errors import QuantizeError, UsageError
+from quantize.outputs import OutputPlan, name_for, output_folder, place
 from quantize.palette import parse_color, read_palette, write_palette
 
-from .batch import Runner, batch_options, build_tasks, execute, name_for, plan_or_fail, resolve_output_dir, sources_or_fail
-from .options import colors_option, max_pixels_option, seed_option, space_option, threads_option
+from .batch import Runner, batch_options, claim_report, execute, sources_or_fail, tasks_for
+from .options import (colors_option, max_pixels_option, seed_option, space_option, threads_option,
+                      verbosity_options)
 
 log = logging.getLogger("quantize")
 
@@ -20,13 +24,15 @@ log = logging.getLogger("quantize")
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
               help="Output file (one input) or folder, mirroring folder inputs "
                    "[default: NAME-quantized.png beside each input].")
-@click.option("--format", "--ext", "fmt", type=click.Choice(["png", "gif", "webp", "tiff", "bmp", "jpeg"]),
-              default=None, help="Output format and extension [default: from -o's extension, else png].")
+@click.option("--format", "--ext", "fmt", type=click.Choice(list(OUTPUT_FORMATS)), default=None,
+              help="Output format and extension [default: from -o's extension, else png]. "
+                   "WebP is written lossless; JPEG cannot keep N colors.")
 @click.option("--suffix", default=None,
               help="Added to each output's stem [default: '-quantized' beside the input, '' in -o DIR].")
-@click.option("--in-place", is_flag=True, help="Replace each input with its quantized version (same format).")
+@click.option("--in-place", is_flag=True,
+              help="Replace each input with its quantized version (same format; not JPEG).")
 @click.option("--shared-palette", is_flag=True,
-              help="Learn one palette of -k colors over all inputs (streaming mini-batch k-means) and use it for each.")
+              help="Learn one palette of -k colors over all inputs (pooled pixel samples) and use it for each.")
 @click.option("--save-palette", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="With --shared-palette: also write the palette (.json, .csv, .gpl or .png).")
 @space_option
@@ -37,7 +43,8 @@ log = logging.getLogger("quantize")
 @click.option("--max-colors", type=click.IntRange(1, 256), default=256, show_default=True,
               help="Upper bound on colors for --quality.")
 @click.option("--palette", "palette_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              default=None, help="Remap to this palette (JSON, GIMP .gpl or hex list) instead of learning one.")
+              default=None, help="Remap to this palette (JSON, GIMP .gpl, hex list, a swatch or an indexed "
+                                 "image) instead of learning one.")
 @click.option("--lock", "locked", multiple=True, metavar="#RRGGBB",
               help="A color the palette must keep (repeatable); the rest are learned.")
 @click.option("--compare", type=click.Path(path_type=Path), default=None,
@@ -46,6 +53,7 @@ log = logging.getLogger("quantize")
 @seed_option
 @threads_option
 @max_pixels_option
+@verbosity_options
 def compress(inputs, n_colors, output, fmt, suffix, in_place, shared_palette, save_palette, space, dither,
              quality, max_colors, palette_file, locked, compare, recursive, skip_existing, jobs, scheduler,
              report, seed, threads, max_pixels):
@@ -75,37 +83,73 @@ def compress(inputs, n_colors, output, fmt, suffix, in_place, shared_palette, sa
         raise click.UsageError("--save-palette goes with --shared-palette")
     if in_place and output is not None:
         raise click.UsageError("--in-place writes over the inputs: leave out -o")
-    sources = sources_or_fail(inputs, recursive)
-    if compare is not None and len(sources) > 1:
-        raise click.UsageError("--compare takes one input")
-    output_dir = resolve_output_dir(inputs, output, sources)
-    if fmt is None and output is not None and output_dir is None:
-        fmt = output.suffix.lstrip(".").lower().replace("jpg", "jpeg")
     try:
         palette = read_palette(palette_file) if palette_file else None
         lock = [parse_color(c) for c in locked] or None
     except QuantizeError as error:
         raise click.BadParameter(str(error)) from None
+    if lock and n_colors is not None and len(lock) > n_colors:
+        raise click.BadParameter(f"{len(lock)} locked colors do not fit in {n_colors}; "
+                                 "raise -k", param_hint="'--lock'")
+    sources = sources_or_fail(inputs, recursive)
+    if compare is not None and len(sources) > 1:
+        raise click.UsageError("--compare takes one input")
+    plan = OutputPlan([s.path for s in sources] + ([palette_file] if palette_file else []),
+                      overwrite=not skip_existing, in_place=in_place, in_place_option=True)
+    folder = output_folder(output, inputs, len(sources))
+    if output is not None and folder is None:  # -o FILE
+        named = format_of(output)
+        if fmt is not None and fmt != named:
+            raise UsageError(f"{output}: the extension says {named}, --format says {fmt}; make them agree")
+        fmt = named
     if in_place:
-        plans = [{"target": s.path} for s in sources]
-    elif output is not None and output_dir is None:
-        plans = [{"target": output}]
+        plans = [{"target": plan.claim(s.path, owner=s.path)} for s in sources]
+        for source in sources:
+            format_of(source.path)  # each file keeps its format: not JPEG
+    elif output is not None and folder is None:
+        plans = [{"target": plan.claim(output, owner=sources[0].path)}]
     else:
-        ext = (fmt or "png").replace("jpeg", "jpg")
-        suffix = suffix if suffix is not None else ("" if output_dir is not None else "-quantized")
-        plans = plan_or_fail(sources, output_dir, lambda s: {"target": name_for(s, sources, suffix, ext)})
+        suffix = suffix if suffix is not None else ("" if folder is not None else "-quantized")
+        ext = "tif" if fmt == "tiff" else (fmt or "png")
+        plans = [{"target": plan.claim(place(s, folder, name_for(s, sources, suffix, ext)), owner=s.path)}
+                 for s in sources]
+    if compare is not None:
+        plans[0]["compare_path"] = plan.claim(compare, owner=sources[0].path)
+    _refuse_alpha_in_bmp(sources, plans)
+    report = claim_report(plan, report)
+    save_palette = plan.claim(save_palette) if save_palette else None
+    options = {"fmt": None if in_place else fmt or "png", "n_colors": n_colors, "quality": quality,
+               "max_colors": max_colors, "space": space, "dither": dither, "palette": palette,
+               "locked_colors": lock, "random_state": seed, "max_pixels": max_pixels}
+    tasks, settled = tasks_for("compress", sources, plans, options, plan)
     runner = Runner(jobs, threads, scheduler)
     if shared_palette:
-        with runner.executor(n_tasks=len(sources)) as executor:
-            palette, proportions = learn_shared_palette([s.path for s in sources], n_colors, space=space,
-                                                        random_state=seed, max_pixels=max_pixels,
-                                                        executor=executor)
-        if save_palette:
-            write_palette(palette, proportions, save_palette, overwrite=True)
-    options = {"fmt": fmt or "png", "n_colors": n_colors, "quality": quality, "max_colors": max_colors,
-               "space": space, "dither": dither, "palette": palette, "locked_colors": lock,
-               "random_state": seed, "max_pixels": max_pixels, "compare_path": compare, "in_place": in_place}
-    if in_place:
-        options["fmt"] = None  # each file keeps its own format
-    tasks, settled = build_tasks("compress", sources, plans, options, skip_existing and not in_place)
+        palette_decision = plan.decide("the shared palette", [save_palette]) if save_palette else None
+        if tasks or (palette_decision and palette_decision.action == "run"):
+            with runner.executor(n_tasks=len(sources)) as executor:
+                palette, proportions = learn_shared_palette([s.path for s in sources], n_colors, space=space,
+                                                            random_state=seed, max_pixels=max_pixels,
+                                                            executor=executor)
+            tasks = [task.with_options(palette=palette) for task in tasks]
+            if palette_decision and palette_decision.action == "run":
+                write_palette(palette, proportions, save_palette, overwrite=palette_decision.overwrite)
+        elif palette_decision:
+            log.info("%s", palette_decision.message)
     execute(tasks, settled, runner=runner, report=report, quiet=log.getEffectiveLevel() > logging.WARNING)
+
+
+def _refuse_alpha_in_bmp(sources, plans):
+    """BMP holds no transparency: an input with an alpha channel cannot go there.
+    Told from the file headers, before any work."""
+    for source, targets in zip(sources, plans):
+        target = targets["target"]
+        if output_format(format_of(target)).alpha != "none":
+            continue
+        try:
+            with Image.open(source.path) as image:
+                alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+        except (OSError, ValueError):
+            continue  # not an image: it fails alone, with its reason
+        if alpha:
+            raise UsageError(f"{source.path}: has transparency, which BMP cannot hold; "
+                             "write png, webp or tiff")

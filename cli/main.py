@@ -1,28 +1,45 @@
-"""Entry point of the ``quantize`` command: the group, logging, and error translation.
+"""Entry point of the ``quantize`` command: the group, logging, and the one place
+where library errors and warnings become messages.
 
 Exit codes: 0 success, 1 a runtime error or a failed input file, 2 a usage error.
 """
 import logging
 import sys
+import warnings
 
 import click
 
 from quantize import __version__
-from quantize.errors import QuantizeError
+from quantize.errors import QuantizeError, UsageError
 
 from .compress import compress
 from .palette import palette
 from .segment import segment
 
 
+log = logging.getLogger("quantize")
+
+
 class QuantizeGroup(click.Group):
-    """Turns every library error into one line on stderr and exit code 1."""
+    """Turns every library error into one line on stderr: a UsageError exits 2,
+    any other 1."""
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
+        except UsageError as error:
+            raise click.UsageError(_one_line(error)) from None
         except QuantizeError as error:
-            raise click.ClickException(str(error)) from None
+            raise click.ClickException(_one_line(error)) from None
+
+
+def _one_line(message):
+    return " ".join(str(message).split())
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    """A warning the library issues outside a file's task: one line, no source path."""
+    log.warning("warning: %s", _one_line(message))
 
 
 @click.group(cls=QuantizeGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -33,7 +50,7 @@ def cli(verbose, quiet):
     """Color quantization and segmentation on fast weighted k-means."""
     level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
     logging.basicConfig(level=level, format="%(message)s", stream=sys.stderr, force=True)
-    logging.captureWarnings(True)
+    warnings.showwarning = _show_warning
 
 
 cli.add_command(compress)

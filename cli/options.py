@@ -1,7 +1,10 @@
 """Options shared by several commands, each with one meaning everywhere."""
+import logging
+
 import click
 
 from quantize.features import SPACES
+from quantize.io import DEFAULT_MAX_PIXELS
 
 space_option = click.option(
     "--space", type=click.Choice(SPACES), default="lab", show_default=True,
@@ -10,10 +13,32 @@ seed_option = click.option("--seed", type=int, default=0, show_default=True,
                            help="Random seed; the same seed gives the same output.")
 threads_option = click.option("--threads", type=click.IntRange(min=1), default=None,
                               help="Threads for the kernels [default: OMP_NUM_THREADS or all cores].")
-overwrite_option = click.option("--overwrite", is_flag=True,
-                                help="Replace existing output files (never an input file).")
+skip_existing_option = click.option(
+    "--skip-existing/--overwrite", "skip_existing", default=True, show_default=True,
+    help="Skip inputs whose outputs all exist (a rerun resumes), or redo them and replace the outputs "
+         "(never an input).")
 max_pixels_option = click.option(
     "--max-pixels", type=click.IntRange(min=1), default=None,
-    help="Accept images larger than Pillow's decompression-bomb limit (about 89 MP).")
+    help=f"Accept images above this many pixels [default: {DEFAULT_MAX_PIXELS}, Pillow's "
+         "decompression-bomb limit].")
 colors_option = click.option("-k", "--colors", "n_colors", type=click.IntRange(1, 256), default=None,
                              help="Number of palette colors (1-256).")
+
+
+def _verbose(ctx, param, value):
+    if value:
+        logging.getLogger().setLevel(logging.INFO if value == 1 else logging.DEBUG)
+
+
+def _quiet(ctx, param, value):
+    if value:
+        logging.getLogger().setLevel(logging.ERROR)
+
+
+def verbosity_options(function):
+    """-v/-q after the command name too (``quantize compress photo.jpg -v``), with
+    the meaning they have before it."""
+    function = click.option("-q", "--quiet", is_flag=True, expose_value=False, callback=_quiet,
+                            help="Only errors on stderr.")(function)
+    return click.option("-v", "--verbose", count=True, expose_value=False, callback=_verbose,
+                        help="More messages on stderr: each file done or skipped (repeat for debug).")(function)

@@ -1,15 +1,22 @@
 """``quantize palette``: learn an image's palette and export it, or plot it."""
+import logging
+import warnings
 from pathlib import Path
 
 import click
 import numpy as np
 
+from quantize.batch import naming
 from quantize.compress import compress_image
 from quantize.io import load_image, write_atomically
+from quantize.outputs import OutputPlan
 from quantize.palette import FORMATS, palette_bytes
 from quantize.plots import pixel_cloud_plot
 
-from .options import colors_option, max_pixels_option, overwrite_option, seed_option, space_option, threads_option
+from .options import (colors_option, max_pixels_option, seed_option, skip_existing_option, space_option,
+                      threads_option, verbosity_options)
+
+log = logging.getLogger("quantize")
 
 
 @click.command()
@@ -22,12 +29,15 @@ from .options import colors_option, max_pixels_option, overwrite_option, seed_op
 @click.option("--plot", type=click.Path(path_type=Path), default=None,
               help="Also write the pixel-cloud plot (PNG): pixels in two color planes, before and after.")
 @space_option
-@overwrite_option
+@skip_existing_option
 @seed_option
 @threads_option
 @max_pixels_option
-def palette(input, n_colors, fmt, output, plot, space, overwrite, seed, threads, max_pixels):
+@verbosity_options
+def palette(input, n_colors, fmt, output, plot, space, skip_existing, seed, threads, max_pixels):
     """Learn the N-color palette of INPUT and write it as JSON, CSV, GIMP .gpl or a PNG swatch.
+
+    Existing outputs are skipped unless --overwrite, as in compress and segment.
 
     \b
     Examples:
@@ -37,18 +47,31 @@ def palette(input, n_colors, fmt, output, plot, space, overwrite, seed, threads,
     """
     if n_colors is None:
         raise click.UsageError("-k/--colors is required")
-    fmt = fmt or (output.suffix.lstrip(".").lower() if output is not None and output.suffix else "json")
-    if fmt not in FORMATS:
-        raise click.UsageError(f"cannot tell the format from {output}; pass --format")
+    if fmt is None and output is not None:
+        fmt = output.suffix.lstrip(".").lower()
+        if fmt not in FORMATS:
+            raise click.UsageError(f"cannot tell the format from {output}: name it .json, .csv, .gpl or "
+                                   ".png, or pass --format")
+    fmt = fmt or "json"
     if fmt == "png" and output is None:
         raise click.UsageError("a PNG swatch needs -o FILE")
-    image = load_image(input, max_pixels=max_pixels)
-    result = compress_image(image.pixels, n_colors, space=space, random_state=seed, n_threads=threads)
+    plan = OutputPlan([input], overwrite=not skip_existing)
+    targets = [plan.claim(path, owner=input) for path in (output, plot) if path is not None]
+    decision = plan.decide(input, targets)
+    if targets and decision.action == "skip":
+        log.warning("%s", decision.message)
+        return
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        image = load_image(input, max_pixels=max_pixels)
+        result = compress_image(image.pixels, n_colors, space=space, random_state=seed, n_threads=threads)
+    for warning in dict.fromkeys(naming(input, w.message) for w in caught):
+        log.warning("warning: %s", warning)
     content = palette_bytes(result.palette, result.proportions, fmt, name=input.stem)
     if output is None:
         click.echo(content.decode(), nl=False)
     else:
-        write_atomically(output, lambda f: f.write(content), overwrite=overwrite)
+        write_atomically(output, lambda f: f.write(content), overwrite=decision.overwrite)
     if plot is not None:
         picture = pixel_cloud_plot(image.pixels, result, np.random.default_rng(seed))
-        write_atomically(plot, lambda f: picture.save(f, format="PNG"), overwrite=overwrite)
+        write_atomically(plot, lambda f: picture.save(f, format="PNG"), overwrite=decision.overwrite)

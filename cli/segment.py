@@ -4,12 +4,15 @@ from pathlib import Path
 
 import click
 
-from quantize.errors import QuantizeError
+from PIL import Image
+
+from quantize.errors import QuantizeError, UsageError
 from quantize.io import load_image
+from quantize.outputs import OutputPlan, name_for, output_folder, place
 from quantize.segment import EDGES
 
-from .batch import Runner, batch_options, build_tasks, execute, name_for, plan_or_fail, resolve_output_dir, sources_or_fail
-from .options import max_pixels_option, seed_option, space_option, threads_option
+from .batch import Runner, batch_options, claim_report, execute, sources_or_fail, tasks_for
+from .options import max_pixels_option, seed_option, space_option, threads_option, verbosity_options
 
 log = logging.getLogger("quantize")
 
@@ -22,14 +25,29 @@ class BoxType(click.ParamType):
             x, y, width, height = (int(v) for v in str(value).split(","))
         except ValueError:
             self.fail(f"{value!r} is not four integers X,Y,W,H (left, top, width, height)", param, ctx)
+        if width <= 0 or height <= 0:
+            self.fail(f"{value!r} has zero size: width and height must be > 0", param, ctx)
         return x, y, width, height
+
+
+class EdgesType(click.ParamType):
+    name = "EDGE,..."
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, tuple):
+            return value
+        edges = tuple(e.strip() for e in str(value).split(",") if e.strip())
+        unknown = [e for e in edges if e not in EDGES]
+        if unknown:
+            self.fail(f"{unknown[0]!r} is not an edge: use {','.join(EDGES)}", param, ctx)
+        return edges
 
 
 @click.command()
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("--box", type=BoxType(), default=None,
               help="Rectangle around the subject: left,top,width,height in pixels. Outside is background.")
-@click.option("--edges", default=",".join(EDGES), show_default=True, metavar="EDGE,...",
+@click.option("--edges", type=EdgesType(), default=",".join(EDGES), show_default=True,
               help="Without --box: image edges whose frame is background; drop one the subject touches.")
 @click.option("--mask", "mask_out", type=click.Path(path_type=Path), default=None,
               help="Write the mask (PNG, 255 = foreground), or with --labels the label map.")
@@ -55,6 +73,7 @@ class BoxType(click.ParamType):
 @seed_option
 @threads_option
 @max_pixels_option
+@verbosity_options
 def segment(inputs, box, edges, mask_out, cutout_out, crop, overlay_out, fg_seeds, bg_seeds, keep,
             smoothness, n_regions, spatial_weight, space, recursive, skip_existing, jobs, scheduler, report,
             seed, threads, max_pixels):
@@ -77,32 +96,64 @@ def segment(inputs, box, edges, mask_out, cutout_out, crop, overlay_out, fg_seed
     sources = sources_or_fail(inputs, recursive)
     if (fg_seeds or bg_seeds) and len(sources) > 1:
         raise click.UsageError("--fg-seeds/--bg-seeds belong to one image: give one input")
-    beside = mask_out is None and cutout_out is None and overlay_out is None
-    # With no output option: a mask and a cutout beside each input (Path(".") marks "wanted").
-    wanted = {"mask_path": (Path(".") if beside else mask_out, "mask" if n_regions is None else "labels"),
-              "cutout_path": (Path(".") if beside else cutout_out, "cutout"),
-              "overlay_path": (overlay_out, "overlay")}
-    wanted = {key: value for key, value in wanted.items() if value[0] is not None}
-    plans = [{} for _ in sources]
-    for key, (option, suffix) in wanted.items():
-        folder = None if beside else resolve_output_dir(inputs, option, sources)
-        if not beside and folder is None:
-            plan = [{key: option}]
-        else:
-            plan = plan_or_fail(sources, folder, lambda s: {key: name_for(s, sources, f"-{suffix}", "png")})
-        for targets, target in zip(plans, plan):
-            targets.update(target)
+    plan = OutputPlan([s.path for s in sources] + [p for p in (fg_seeds, bg_seeds) if p is not None],
+                      overwrite=not skip_existing)
+    plans = _plan_outputs(plan, inputs, sources, mask_out, cutout_out, overlay_out, n_regions)
+    report = claim_report(plan, report)
     options = {"space": space, "random_state": seed, "max_pixels": max_pixels, "crop": crop,
                "n_regions": n_regions, "spatial_weight": spatial_weight}
     if n_regions is None:
         try:
-            options.update(box=box, edges=tuple(e.strip() for e in edges.split(",") if e.strip()), keep=keep,
-                           smoothness=smoothness, fg_seeds=_seed_mask(fg_seeds), bg_seeds=_seed_mask(bg_seeds))
+            options.update(box=box, edges=edges, keep=keep, smoothness=smoothness,
+                           fg_seeds=_seed_mask(fg_seeds), bg_seeds=_seed_mask(bg_seeds))
         except QuantizeError as error:
             raise click.BadParameter(str(error)) from None
+        if len(sources) == 1:
+            _check_fits(sources[0].path, box, options["fg_seeds"], options["bg_seeds"])
+    tasks, settled = tasks_for("segment", sources, plans, options, plan)
     runner = Runner(jobs, threads, scheduler)
-    tasks, settled = build_tasks("segment", sources, plans, options, skip_existing)
     execute(tasks, settled, runner=runner, report=report, quiet=log.getEffectiveLevel() > logging.WARNING)
+
+
+def _plan_outputs(plan, inputs, sources, mask_out, cutout_out, overlay_out, n_regions):
+    """Each source's outputs, by key: a file for one input, else NAME-KIND.png in
+    the named folder; with no output option, a mask and a cutout beside it."""
+    beside = mask_out is None and cutout_out is None and overlay_out is None
+    wanted = {"mask_path": (mask_out, "mask" if n_regions is None else "labels"),
+              "cutout_path": (cutout_out, "cutout"), "overlay_path": (overlay_out, "overlay")}
+    if beside:  # a label map alone, or a mask and a cutout
+        wanted = {"mask_path": wanted["mask_path"]} if n_regions is not None else \
+            {"mask_path": wanted["mask_path"], "cutout_path": wanted["cutout_path"]}
+    plans = [{} for _ in sources]
+    for key, (option, kind) in wanted.items():
+        if option is None and not beside:
+            continue
+        folder = output_folder(option, inputs, len(sources)) if option is not None else None
+        for source, targets in zip(sources, plans):
+            target = option if option is not None and folder is None else \
+                place(source, folder, name_for(source, sources, f"-{kind}", "png"))
+            targets[key] = plan.claim(target, owner=source.path)
+    return plans
+
+
+def _check_fits(path, box, fg_seeds, bg_seeds):
+    """With one input, a box outside it or seeds of another size are usage errors,
+    told from the file's header before any work."""
+    try:
+        with Image.open(path) as image:
+            orientation = image.getexif().get(0x0112, 1)
+            cols, rows = image.size
+    except (OSError, ValueError):
+        return  # not an image: it fails with its own reason
+    if orientation in (5, 6, 7, 8):  # EXIF rotations by 90 degrees swap the sides
+        rows, cols = cols, rows
+    if box is not None:
+        x, y, width, height = box
+        if x >= cols or y >= rows or x + width <= 0 or y + height <= 0:
+            raise UsageError(f"{path}: box {x},{y},{width},{height} lies outside the {cols}x{rows} image")
+    for name, seeds in (("--fg-seeds", fg_seeds), ("--bg-seeds", bg_seeds)):
+        if seeds is not None and seeds.shape != (rows, cols):
+            raise UsageError(f"{name}: {seeds.shape[1]}x{seeds.shape[0]}, but {path} is {cols}x{rows}")
 
 
 def _seed_mask(path):

@@ -12,11 +12,13 @@ import glob
 import multiprocessing
 import os
 import time
-from dataclasses import asdict, dataclass, field
+import warnings
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from PIL import Image
 
+from . import _lifetime
 from ._parallel import resolve_n_threads
 from .errors import InputError, QuantizeError
 
@@ -45,13 +47,18 @@ class Task:
     options: dict
     n_threads: int | None = None
 
+    def with_options(self, **changes):
+        return replace(self, options={**self.options, **changes})
+
 
 @dataclass
 class Record:
-    """How one file ended: status "ok", "skipped" or "failed"."""
+    """How one file ended: status "ok", "skipped" or "failed"; ``error`` says why
+    it failed or was skipped; ``warnings`` are one line each, naming the file."""
     source: str
     status: str
     error: str = ""
+    warnings: list = field(default_factory=list)
     outputs: list = field(default_factory=list)
     bytes_in: int = 0
     bytes_out: int = 0
@@ -64,6 +71,7 @@ class Record:
     def as_row(self):
         row = asdict(self)
         row["outputs"] = ";".join(self.outputs)
+        row["warnings"] = ";".join(self.warnings)
         return row
 
 
@@ -116,30 +124,38 @@ def remove_stale_temporaries(targets):
             stale.unlink(missing_ok=True)
 
 
+def naming(source, message):
+    """``message`` as one line that starts with the file it is about."""
+    message = " ".join(str(message).split())
+    return message if message.startswith(str(source)) else f"{source}: {message}"
+
+
 def run_task(task):
-    """The per-file worker: run one task, never raise, return its Record."""
+    """The per-file worker: run one task, never raise, return its Record. Warnings
+    become lines of the Record, so they reach the user from any process."""
     from .compress import compress_file
     from .cutout import segment_file
     start = time.perf_counter()
     record = Record(str(task.source), "ok")
     n_threads = task.n_threads or _threads_on_this_worker()
     try:
-        record.bytes_in = task.source.stat().st_size if task.source.exists() else 0
-        for target in task.targets.values():
-            target.parent.mkdir(parents=True, exist_ok=True)
-        if task.command == "compress":
-            result = compress_file(task.source, task.targets["target"], n_threads=n_threads, **task.options)
-            record.colors, record.psnr, record.mse = len(result.palette), result.psnr, result.mse
-        else:
-            result = segment_file(task.source, n_threads=n_threads, **task.targets, **task.options)
-            record.foreground_fraction = result.foreground_fraction
-            record.colors = result.n_regions
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            record.bytes_in = task.source.stat().st_size if task.source.exists() else 0
+            for target in task.targets.values():
+                target.parent.mkdir(parents=True, exist_ok=True)
+            if task.command == "compress":
+                result = compress_file(task.source, n_threads=n_threads, **task.targets, **task.options)
+                record.colors, record.psnr, record.mse = len(result.palette), result.psnr, result.mse
+            else:
+                result = segment_file(task.source, n_threads=n_threads, **task.targets, **task.options)
+                record.foreground_fraction = result.foreground_fraction
+                record.colors = result.n_regions
     except QuantizeError as error:
-        message = str(error)
-        record.status, record.error = "failed", message if message.startswith(str(task.source)) \
-            else f"{task.source}: {message}"
+        record.status, record.error = "failed", naming(task.source, error)
     except Exception as error:  # noqa: BLE001 - one bad file must not stop the batch
-        record.status, record.error = "failed", f"{task.source}: {type(error).__name__}: {error}"
+        record.status, record.error = "failed", naming(task.source, f"{type(error).__name__}: {error}")
+    record.warnings = list(dict.fromkeys(naming(task.source, w.message) for w in caught))
     record.outputs = [str(t) for t in task.targets.values()]
     record.bytes_out = sum(t.stat().st_size for t in task.targets.values() if t.exists()) \
         if record.status == "ok" else 0
@@ -175,7 +191,9 @@ def local_executor(jobs):
     else:
         context = multiprocessing.get_context("spawn")
     # Each task carries its thread count (cores // jobs), so workers x threads <= cores.
-    return futures.ProcessPoolExecutor(max_workers=jobs, mp_context=context)
+    # Workers exit when this process dies, even by kill -9 (see _lifetime).
+    return futures.ProcessPoolExecutor(max_workers=jobs, mp_context=context,
+                                       initializer=_lifetime.watch_starter, initargs=(os.getpid(),))
 
 
 def threads_per_worker(jobs, threads=None):
@@ -222,26 +240,6 @@ def _run_pool(tasks, executor):
     return lost
 
 
-def plan_outputs(sources, output_dir, name_of):
-    """Map each source to its outputs: ``name_of(source) -> {key: relative path}``
-    placed under ``output_dir`` (mirroring the tree) or beside the source.
-
-    Raises InputError when two sources would write the same file.
-    """
-    plans, owners = [], {}
-    for source in sources:
-        targets = {}
-        for key, name in name_of(source).items():
-            base = output_dir / source.relative.parent if output_dir is not None else source.path.parent
-            targets[key] = base / name
-            resolved = targets[key].resolve()
-            if resolved in owners:
-                raise InputError(f"{owners[resolved]} and {source.path} would both write {targets[key]}")
-            owners[resolved] = source.path
-        plans.append(targets)
-    return plans
-
-
 # Pixels drawn from each file to learn a shared palette: enough for 256 colors,
 # small enough that thousands of files never sit in memory together.
 SHARED_SAMPLE = 65_536
@@ -249,15 +247,15 @@ SHARED_SAMPLE = 65_536
 
 def sample_colors(path, n_samples, seed, max_pixels=None):
     """Distinct colors and counts of up to ``n_samples`` pixels drawn from one
-    image, or None if it cannot be read (it fails later, in the remap)."""
+    image, or the reason it cannot be read (it fails again, alone, in the remap)."""
     import numpy as np
 
     from .histogram import color_histogram
     from .io import load_image
     try:
         pixels = load_image(path, max_pixels=max_pixels).pixels[:, :, :3].reshape(-1, 3)
-    except QuantizeError:
-        return None
+    except QuantizeError as error:
+        return naming(path, error)
     if len(pixels) > n_samples:
         pixels = pixels[np.random.default_rng(seed).choice(len(pixels), n_samples, replace=False)]
     histogram = color_histogram(pixels[None], 1)
@@ -288,13 +286,17 @@ def learn_shared_palette(paths, n_colors, *, space="lab", random_state=0, max_pi
                  [max_pixels] * len(paths))
     samples = executor.map(sample_colors, *arguments) if executor is not None else map(sample_colors, *arguments)
     pooled = np.zeros(1 << 24, dtype=np.int64)  # pixels drawn, per 8-bit RGB color
+    unreadable = []
     for sample in samples:
-        if sample is not None:
+        if isinstance(sample, str):
+            unreadable.append(sample)
+        else:
             colors, counts = sample
             pooled[color_codes(colors)] += counts  # a sample lists each color once
     codes = np.flatnonzero(pooled)
     if codes.size == 0:
-        raise InputError("no readable image to learn a shared palette from")
+        raise InputError(f"no readable image to learn a shared palette from ({unreadable[0]})"
+                         if unreadable else "no image to learn a shared palette from")
     histogram = ColorHistogram(colors_of_codes(codes), pooled[codes], np.empty(0, dtype=np.int32))
     features = colors_to_features(histogram.colors, space, np.float32)
     n_threads = resolve_n_threads(None)

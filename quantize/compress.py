@@ -18,7 +18,7 @@ from . import _kernels
 from ._parallel import resolve_n_threads
 from ._validation import check_random_state
 from .codebook import Codebook
-from .errors import FewDistinctPointsWarning, InputError
+from .errors import FewDistinctPointsWarning, InputError, OutputFormatWarning, UsageError
 from .features import check_space, colors_to_features
 from .histogram import bin_colors, color_histogram
 from .io import check_output, load_image, write_atomically
@@ -88,28 +88,84 @@ class CompressedImage:
         return image
 
     def encoded(self, fmt):
-        """The image file content: "png" or "gif" indexed, other formats as RGB(A)."""
-        fmt = fmt.lower()
-        buffer = io.BytesIO()
-        if fmt in ("png", "gif"):
-            image = self.to_pil()
-            options = {}  # zlib level 6: half the time of optimize (level 9) for files 0.3% larger
-            if fmt == "gif" and self.palette.shape[1] == 4:
+        """The image file content in one of OUTPUT_FORMATS: PNG, GIF, TIFF and BMP
+        indexed, WebP lossless; every one holds exactly the palette's colors."""
+        spec = output_format(fmt)
+        image = self.to_pil()
+        options = dict(spec.save_options)
+        alpha = self.palette[:, 3] if self.palette.shape[1] == 4 else np.full(len(self.palette), 255)
+        if (alpha < 255).any():
+            if spec.alpha == "none":
+                raise UsageError(f"{spec.name} cannot hold transparency; write png, webp or tiff")
+            if spec.alpha == "binary":
                 # GIF has one transparent index, not per-entry alpha.
-                transparent = np.flatnonzero(self.palette[:, 3] == 0)
                 image.info.pop("transparency", None)
+                transparent = np.flatnonzero(alpha == 0)
                 if transparent.size:
                     options["transparency"] = int(transparent[0])
-            if fmt == "png" and self.icc_profile:
-                options["icc_profile"] = self.icc_profile
-            image.save(buffer, format=fmt.upper(), **options)
-        else:
-            array = self.to_array()
-            mode = "RGBA" if array.shape[2] == 4 else "RGB"
-            if fmt in ("jpeg", "jpg"):
-                array, mode, fmt = array[:, :, :3], "RGB", "jpeg"
-            Image.fromarray(array, mode).save(buffer, format=fmt.upper())
+                partial = int(((alpha > 0) & (alpha < 255)).sum())
+                if partial:
+                    warnings.warn(f"GIF keeps only full transparency: {partial} semi-transparent colors "
+                                  "written opaque (write png to keep them)", OutputFormatWarning, stacklevel=2)
+            elif not spec.indexed_alpha:
+                image = Image.fromarray(self.to_array(), "RGBA")  # same colors, not indexed
+        if spec.icc and self.icc_profile:
+            options["icc_profile"] = self.icc_profile
+        buffer = io.BytesIO()
+        image.save(buffer, format=spec.name, **options)
         return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class OutputFormat:
+    """What a file format keeps of a compressed image.
+
+    alpha : "full" (per-entry alpha), "binary" (one transparent entry) or "none".
+    indexed_alpha : whether Pillow writes transparency with palette indices; a
+        format with alpha but not this gets RGBA pixels of the same colors.
+    """
+    name: str
+    alpha: str
+    indexed_alpha: bool
+    icc: bool
+    save_options: tuple = ()
+
+
+# zlib level 6 for PNG: half the time of optimize (level 9) for files 0.3% larger.
+# WebP lossless, and exact: lossy WebP would add thousands of colors.
+OUTPUT_FORMATS = {
+    "png": OutputFormat("PNG", "full", True, True),
+    "gif": OutputFormat("GIF", "binary", True, False),
+    "webp": OutputFormat("WEBP", "full", False, True, (("lossless", True), ("exact", True))),
+    "tiff": OutputFormat("TIFF", "full", False, True),
+    "bmp": OutputFormat("BMP", "none", False, False),
+}
+_EXTENSIONS = {"png": "png", "gif": "gif", "webp": "webp", "tif": "tiff", "tiff": "tiff", "bmp": "bmp"}
+LOSSY_EXTENSIONS = ("jpg", "jpeg", "jpe", "jfif")
+
+
+def output_format(fmt):
+    """The OutputFormat of a name or extension ("tif" -> tiff); JPEG and unknown
+    names are a UsageError: JPEG is lossy and cannot keep N colors."""
+    name = str(fmt).lower().lstrip(".")
+    if name in LOSSY_EXTENSIONS:
+        raise UsageError("JPEG cannot keep N colors (lossy compression adds thousands); "
+                         f"write one of {', '.join(OUTPUT_FORMATS)}")
+    if name not in _EXTENSIONS:
+        raise UsageError(f"unknown output format {fmt!r}: use one of {', '.join(OUTPUT_FORMATS)}")
+    return OUTPUT_FORMATS[_EXTENSIONS[name]]
+
+
+def format_of(path):
+    """The output format named by a file's extension; see :func:`output_format`."""
+    ext = Path(path).suffix
+    if not ext:
+        raise UsageError(f"{path}: no extension to tell the format by; add one or pass --format")
+    try:
+        output_format(ext)
+    except UsageError as error:
+        raise UsageError(f"{path}: {error}") from None
+    return _EXTENSIONS[ext.lower().lstrip(".")]
 
 
 def compress_image(image, n_colors, *, space="lab", dither=False, random_state=None,
@@ -202,8 +258,10 @@ def learn_palette(histogram, features, n_colors, space, rng, n_threads, locked=N
         return Codebook(np.array(reserved, dtype=np.uint8).reshape(-1, colors.shape[1]), space)
     if visible.sum() <= n_learned:
         if visible.sum() < n_learned:
-            warnings.warn(f"the image has only {int(visible.sum())} distinct visible colors, fewer than "
-                          f"the {n_learned} asked for; keeping them all", FewDistinctPointsWarning, stacklevel=3)
+            n_visible = int(visible.sum())
+            warnings.warn(f"only {n_visible} distinct visible color{'s' if n_visible > 1 else ''}, fewer than "
+                          f"the {n_learned} asked; keeping {'them all' if n_visible > 1 else 'it'}",
+                          FewDistinctPointsWarning, stacklevel=3)
         learned = colors[visible]
     else:
         preset = colors_to_features(locked, space) if locked is not None else None
@@ -273,19 +331,32 @@ def _remap(pixels, histogram, features, book, dither, n_threads, icc_profile):
     else:
         labels = rank[color_labels][histogram.inverse].reshape(pixels.shape[:2])
         diff = book.palette[color_labels].astype(np.float64) - histogram.colors
-        mse = float(np.sum(histogram.counts[:, None] * diff * diff) / (labels.size * pixels.shape[2]))
+        weights = _visible(histogram.colors) * histogram.counts
+        n_values = weights.sum() * pixels.shape[2]
+        mse = float(np.sum(weights[:, None] * diff * diff) / n_values) if n_values else 0.0
     psnr = math.inf if mse == 0 else 10 * math.log10(255.0 ** 2 / mse)
     return CompressedImage(palette, labels, counts[order].astype(np.int64), mse, psnr, book.space, icc_profile)
 
 
+def _visible(colors):
+    """1 for each color a viewer can see, 0 for fully transparent ones: the error
+    of an invisible pixel's color is no error at all."""
+    if colors.shape[-1] == 4:
+        return (colors[..., 3] > 0).astype(np.float64)
+    return np.ones(colors.shape[:-1])
+
+
 def _pixel_mse(pixels, palette, labels, block_rows=256):
-    """Mean squared error of palette[labels] against pixels, a block of rows at a
-    time (a float64 copy of an 18 MP image would take 430 MB)."""
-    total = 0.0
+    """Mean squared error of palette[labels] against the visible pixels, a block
+    of rows at a time (a float64 copy of an 18 MP image would take 430 MB)."""
+    total = n_visible = 0.0
     for start in range(0, len(pixels), block_rows):
-        diff = palette[labels[start:start + block_rows]].astype(np.float64) - pixels[start:start + block_rows]
-        total += float(np.sum(diff * diff))
-    return total / pixels.size
+        block = pixels[start:start + block_rows]
+        visible = _visible(block)
+        diff = palette[labels[start:start + block_rows]].astype(np.float64) - block
+        total += float(np.sum(visible[..., None] * diff * diff))
+        n_visible += float(visible.sum())
+    return total / (n_visible * pixels.shape[2]) if n_visible else 0.0
 
 
 def _dither(histogram, features, book, shape, n_threads):
@@ -329,26 +400,18 @@ def _with_profile(result, icc_profile):
                            result.space, icc_profile)
 
 
-def _format_of(path):
-    """Output format from a file name: ``photo.jpg`` -> "jpeg"; unknown -> "png"."""
-    ext = Path(path).suffix.lstrip(".").lower()
-    return {"jpg": "jpeg", "tif": "tiff"}.get(ext, ext) if ext in FORMATS_BY_EXT else "png"
-
-
-FORMATS_BY_EXT = ("png", "gif", "webp", "tiff", "tif", "bmp", "jpeg", "jpg")
-
-
-def compress_file(source, target, *, fmt="png", n_colors=None, quality=None, max_colors=MAX_COLORS,
+def compress_file(source, target, *, fmt=None, n_colors=None, quality=None, max_colors=MAX_COLORS,
                   overwrite=False, compare_path=None, max_pixels=None, **options):
     """Compress one file and write it atomically; the per-file worker of the CLI.
 
     Exactly one of ``n_colors``, ``quality`` (target PSNR) or ``options["palette"]``
-    decides the palette. Returns the CompressedImage.
+    decides the palette. ``fmt`` defaults to the target's extension. Returns the
+    CompressedImage.
     """
     check_output(target, overwrite)  # fail before the work, not after
     if compare_path is not None:
         check_output(compare_path, overwrite)
-    fmt = fmt or _format_of(target)
+    fmt = fmt or format_of(target)
     loaded = load_image(source, max_pixels=max_pixels)
     if quality is not None:
         result = compress_to_quality(loaded.pixels, quality, max_colors=max_colors, **options)

@@ -6,6 +6,7 @@ import numpy as np
 from PIL import Image
 import skimage  # submodules load on first use (scikit-image's lazy loader)
 
+from .errors import NoSubjectError
 from .io import check_output, load_image, write_atomically
 from .regions import region_overlay, segment_regions
 from .segment import segment_foreground
@@ -81,6 +82,7 @@ def segment_file(source, *, mask_path=None, cutout_path=None, overlay_path=None,
         result = SegmentResult(labels.shape, n_regions=int(labels.max()) + 1)
     else:
         mask = segment_foreground(pixels, **options)
+        _check_subject(mask, options.get("box"))
         outputs = {mask_path: mask_image(mask), cutout_path: cutout_image(pixels, mask, crop=crop),
                    overlay_path: Image.fromarray(mask_overlay(pixels, mask))}
         result = SegmentResult(mask.shape, foreground_fraction=float(mask.mean()))
@@ -88,6 +90,15 @@ def segment_file(source, *, mask_path=None, cutout_path=None, overlay_path=None,
         if target is not None:
             _write_png(target, picture, loaded.icc_profile, overwrite)
     return result
+
+
+def _check_subject(mask, box):
+    """An empty or full mask is no cut: say so instead of writing it as a result."""
+    hint = "give --fg-seeds or a tighter box" if box is not None else "give --box or seeds"
+    if not mask.any():
+        raise NoSubjectError(f"no foreground found: {hint}")
+    if mask.all():
+        raise NoSubjectError(f"no background found, the whole image came out as foreground: {hint}")
 
 
 def _write_png(target, picture, icc_profile, overwrite):

@@ -1,7 +1,9 @@
 """Errors and warnings raised by quantize.
 
 Every error derives from :class:`QuantizeError`, so a caller (the CLI among them)
-can report any of them in one place.
+can report any of them in one place: :class:`UsageError` is a request that cannot
+work whatever the files hold (the CLI exits 2 before any work); the others concern
+one file or one call (exit 1).
 """
 
 
@@ -13,8 +15,33 @@ class InputError(QuantizeError, ValueError):
     """An argument or an input file is not what the function needs."""
 
 
+class UsageError(InputError):
+    """The request itself cannot be carried out: an output that is an input, two
+    outputs on one path, a format that cannot hold what was asked."""
+
+
+class OutputError(QuantizeError, OSError):
+    """An output file cannot be written (the folder is missing or not writable)."""
+
+
+class OutputExistsError(OutputError, FileExistsError):
+    """The output file exists and overwriting was not asked for."""
+
+
+class NoSubjectError(QuantizeError):
+    """A segmentation found no foreground, or nothing but foreground."""
+
+
 class FewDistinctPointsWarning(UserWarning):
     """There are fewer distinct points (or colors) than clusters were asked for.
 
     The fit returns one cluster per distinct point instead of duplicating centers.
     """
+
+
+class FirstFrameWarning(UserWarning):
+    """An animated image was read as its first frame only."""
+
+
+class OutputFormatWarning(UserWarning):
+    """The output format cannot keep part of the result (semi-transparency in a GIF)."""

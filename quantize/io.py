@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .errors import InputError, QuantizeError
+from . import _lifetime
+from .errors import FirstFrameWarning, InputError, OutputError, OutputExistsError
 
-
-class OutputExistsError(QuantizeError, FileExistsError):
-    """The output file exists and overwriting was not asked for."""
+# Pillow's own default, read once: the limit --max-pixels replaces.
+DEFAULT_MAX_PIXELS = Image.MAX_IMAGE_PIXELS
 
 
 @dataclass(frozen=True)
@@ -39,26 +39,33 @@ class LoadedImage:
 def load_image(image, *, max_pixels=None):
     """Load a file path, a PIL image or an array as 8-bit RGB(A) pixels.
 
-    EXIF orientation is applied. Pillow's decompression-bomb limit applies unless
-    ``max_pixels`` raises (or lowers) it explicitly. Arrays may be (M, N) gray,
-    (M, N, 3) RGB or (M, N, 4) RGBA, as uint8, uint16 or floats in [0, 1].
-    Corrupt, truncated and non-image files raise :class:`InputError` naming the file.
+    EXIF orientation is applied. Images above Pillow's decompression-bomb limit
+    (``DEFAULT_MAX_PIXELS``) are refused unless ``max_pixels`` raises (or lowers)
+    it. Arrays may be (M, N) gray, (M, N, 3) RGB or (M, N, 4) RGBA, as uint8,
+    uint16 or floats in [0, 1]. Corrupt, truncated and non-image files raise
+    :class:`InputError` naming the file. An animated image is read as its first
+    frame, with a :class:`FirstFrameWarning`.
     """
     if isinstance(image, np.ndarray):
         return LoadedImage(_array_pixels(image), None, "<array>")
     if isinstance(image, Image.Image):
         return _from_pil(image, getattr(image, "filename", "") or "<image>")
     path = Path(image)
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder, not an image file")
     if not path.is_file():
         raise InputError(f"{path}: no such file")
+    limit = DEFAULT_MAX_PIXELS if max_pixels is None else int(max_pixels)
     try:
-        with _bomb_limit(max_pixels), warnings.catch_warnings():
+        with _bomb_limit(limit), warnings.catch_warnings():
+            # Pillow warns above the limit and refuses only above twice it; refuse at it.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(path) as im:
                 im.load()
                 return _from_pil(im, str(path))
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
-        raise InputError(f"{path}: {error}; raise the limit with max_pixels (--max-pixels) "
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise InputError(f"{path}: {_pixel_count(path)} pixels, above the limit of {limit} that guards "
+                         "against decompression bombs; raise it with --max-pixels (max_pixels=) "
                          "if you trust the file") from None
     except UnidentifiedImageError:
         raise InputError(f"{path}: not an image file Pillow can read") from None
@@ -67,21 +74,31 @@ def load_image(image, *, max_pixels=None):
 
 
 class _bomb_limit:
-    """Temporarily replace Pillow's pixel limit when the caller sets one."""
+    """Temporarily set Pillow's pixel limit (None: no limit)."""
 
     def __init__(self, max_pixels):
         self.max_pixels = max_pixels
 
     def __enter__(self):
         self.saved = Image.MAX_IMAGE_PIXELS
-        if self.max_pixels is not None:
-            Image.MAX_IMAGE_PIXELS = int(self.max_pixels)
+        Image.MAX_IMAGE_PIXELS = self.max_pixels
 
     def __exit__(self, *exc):
         Image.MAX_IMAGE_PIXELS = self.saved
 
 
+def _pixel_count(path):
+    """Width x height from the file's header, read with no limit (no pixels decoded)."""
+    with _bomb_limit(None), Image.open(path) as im:
+        return f"{im.width}x{im.height} = {im.width * im.height}"
+
+
 def _from_pil(im, name):
+    n_frames = getattr(im, "n_frames", 1)
+    if n_frames > 1:
+        warnings.warn(f"{name}: animated ({n_frames} frames); only the first frame is used",
+                      FirstFrameWarning, stacklevel=3)
+        im.seek(0)
     im = ImageOps.exif_transpose(im)
     icc = im.info.get("icc_profile") if im.mode != "CMYK" else None
     has_alpha = im.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (
@@ -120,13 +137,15 @@ def _array_pixels(array):
 
 
 def check_output(path, overwrite):
-    """Raise unless ``path`` can be written: its folder exists, and it does not or
-    ``overwrite`` is set. Returns it as a Path."""
+    """Raise unless ``path`` can be written: its folder exists, it is not a folder,
+    and it does not exist or ``overwrite`` is set. Returns it as a Path."""
     path = Path(path)
+    if path.is_dir():
+        raise OutputError(f"{path}: is a folder; name a file to write")
     if path.exists() and not overwrite:
         raise OutputExistsError(f"{path}: already exists; pass --overwrite (overwrite=True) to replace it")
     if not path.parent.is_dir():
-        raise InputError(f"{path}: the folder {path.parent} does not exist")
+        raise OutputError(f"{path}: the folder {path.parent} does not exist")
     return path
 
 
@@ -137,15 +156,21 @@ def write_atomically(path, write, *, overwrite=False):
     with ``overwrite``. The temporary file is removed if writing fails.
     """
     path = check_output(path, overwrite)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as error:
+        raise OutputError(f"{path}: cannot write here ({error.strerror})") from None
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, 0o644)
+        _lifetime.exit_if_orphaned()  # a worker whose batch was killed writes nothing more
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as error:
         if os.path.exists(tmp):
             os.unlink(tmp)
+        if isinstance(error, OSError) and not isinstance(error, OutputError):
+            raise OutputError(f"{path}: cannot write ({error.strerror or error})") from None
         raise

@@ -1,4 +1,5 @@
-"""Palette files: JSON, CSV, GIMP .gpl and a swatch PNG out; JSON, .gpl and hex lists in."""
+"""Palette files: JSON, CSV, GIMP .gpl and a swatch PNG out; the same, hex lists
+and indexed images (a compressed PNG or GIF) in."""
 import csv
 import io
 import json
@@ -6,12 +7,14 @@ import re
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, PngImagePlugin, UnidentifiedImageError
 
 from .errors import InputError
 from .io import write_atomically
 
 FORMATS = ("json", "csv", "gpl", "png")
+# The PNG text chunk of a swatch that lists its colors, so the swatch reads back.
+SWATCH_KEY = "quantize:palette"
 _HEX = re.compile(r"#?([0-9a-fA-F]{6}|[0-9a-fA-F]{8})\b")
 
 
@@ -29,12 +32,16 @@ def parse_color(text):
 
 
 def read_palette(path):
-    """Colors (n, 3) or (n, 4) uint8 from a JSON, GIMP .gpl or hex-list file.
+    """Colors (n, 3) or (n, 4) uint8 from a JSON, GIMP .gpl, hex-list or image file.
 
     JSON may be a list of hex strings, ``{"palette": [...]}`` (a saved codebook)
-    or ``{"colors": [{"hex": ...}, ...]}`` (what ``quantize palette`` writes).
+    or ``{"colors": [{"hex": ...}, ...]}`` (what ``quantize palette`` writes). An
+    image gives the colors of a swatch ``quantize palette`` wrote, the used
+    entries of an indexed image, or the colors of an image with at most 256.
     """
     path = Path(path)
+    if _is_image(path):
+        return _image_colors(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
@@ -53,6 +60,34 @@ def read_palette(path):
     if len({len(c) for c in colors}) != 1:
         raise InputError(f"{path}: mixes colors with and without alpha")
     return np.array(colors, dtype=np.uint8)
+
+
+def _is_image(path):
+    try:
+        with open(path, "rb") as f:
+            head = f.read(8)
+    except OSError as error:
+        raise InputError(f"{path}: cannot read palette ({error.strerror})") from None
+    return head.startswith((b"\x89PNG", b"GIF8", b"BM", b"RIFF", b"II*\x00", b"MM\x00*"))
+
+
+def _image_colors(path):
+    try:
+        with Image.open(path) as image:
+            image.load()
+            if SWATCH_KEY in image.info:
+                return np.array([parse_color(c) for c in image.info[SWATCH_KEY].split()], dtype=np.uint8)
+            if image.mode == "P":
+                used = sorted(index for _, index in image.getcolors(256))
+                rgba = np.array(image.getpalette("RGBA"), dtype=np.uint8).reshape(-1, 4)[used]
+                return rgba if (rgba[:, 3] < 255).any() else rgba[:, :3]
+            colors = image.convert("RGB").getcolors(256)
+    except (UnidentifiedImageError, OSError, ValueError) as error:
+        raise InputError(f"{path}: cannot read palette image ({error})") from None
+    if colors is None:
+        raise InputError(f"{path}: an image of more than 256 colors is not a palette; "
+                         "give a swatch, an indexed image or a palette file")
+    return np.array([color for _, color in sorted(colors, reverse=True)], dtype=np.uint8)
 
 
 def _json_colors(data):
@@ -91,7 +126,9 @@ def palette_bytes(palette, proportions, fmt, name="quantize"):
         return ("\n".join(lines) + "\n").encode()
     if fmt == "png":
         buffer = io.BytesIO()
-        swatch(palette, proportions).save(buffer, format="PNG")
+        info = PngImagePlugin.PngInfo()
+        info.add_text(SWATCH_KEY, " ".join(to_hex(c) for c in palette))
+        swatch(palette, proportions).save(buffer, format="PNG", pnginfo=info)
         return buffer.getvalue()
     raise InputError(f"palette format must be one of {', '.join(FORMATS)}; got {fmt!r}")
 

@@ -59,7 +59,7 @@ def test_a_bad_file_fails_alone_with_exit_1(photo_path, tmp_path):
 def test_input_is_never_overwritten(photo_path):
     before = photo_path.read_bytes()
     result = run("compress", photo_path, "-k", 4, "-o", photo_path, "--overwrite")
-    assert result.exit_code == 1 and "replace the input" in result.output
+    assert result.exit_code == 2 and "never replaces an input" in result.output
     assert photo_path.read_bytes() == before
 
 

@@ -230,7 +230,7 @@ def test_cli_segment_writes_outputs(tmp_path, disc_image):
     again = runner.invoke(cli, ["segment", str(source), "--box", "35,15,90,90", "--mask", str(tmp_path / "m.png")])
     assert again.exit_code == 0 and "1 skipped" in again.output
     bad = runner.invoke(cli, ["segment", str(source), "--box", "0,0,0,9", "--mask", str(tmp_path / "n.png")])
-    assert bad.exit_code == 1 and "disc.png: box 0,0,0,9 has zero size" in bad.output
+    assert bad.exit_code == 2 and "0,0,0,9' has zero size" in bad.output
     usage = runner.invoke(cli, ["segment", str(source), "--box", "1,2"])
     assert usage.exit_code == 2
 

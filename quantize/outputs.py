@@ -1,0 +1,126 @@
+"""Where outputs go: the one planner every command and every side output asks.
+
+An :class:`OutputPlan` knows every file a run reads. Each output is claimed
+before any work; a claim is refused (:class:`UsageError`) when the path is one of
+the inputs (symlinks, ``./`` and hard links included) unless in-place was asked
+for that input, or when another output of the run has it. The same plan applies
+one skip/overwrite rule to every set of outputs.
+"""
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import UsageError
+
+SKIP_HINT = "--overwrite to redo"
+
+
+def _real(path):
+    return os.path.normcase(os.path.realpath(path))
+
+
+def _inode(path):
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat.st_dev, stat.st_ino
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What to do with one input's outputs: ``action`` is "run" or "skip";
+    ``overwrite`` says whether existing outputs may be replaced."""
+    action: str
+    overwrite: bool
+    message: str = ""
+
+
+class OutputPlan:
+    """Every output of one run, checked against its inputs and each other.
+
+    inputs : paths the run reads (images, palette files, seed masks)
+    overwrite : replace existing outputs instead of skipping their input
+    in_place : an input may be replaced by its own output
+    in_place_option : the command offers --in-place (named in refusals)
+    """
+
+    def __init__(self, inputs, *, overwrite=False, in_place=False, in_place_option=False):
+        self.overwrite, self.in_place, self.in_place_option = overwrite, in_place, in_place_option
+        self._inputs = {}
+        self._input_inodes = {}
+        for path in inputs:
+            self._inputs.setdefault(_real(path), Path(path))
+            inode = _inode(path)
+            if inode is not None:
+                self._input_inodes.setdefault(inode, Path(path))
+        self._claimed = {}
+
+    def claim(self, target, owner=None):
+        """Register ``target`` as an output (of input ``owner``, if any) and return it
+        as a Path; raise UsageError if it would replace an input or another output."""
+        target = Path(target)
+        real = _real(target)
+        source = self._inputs.get(real) or self._input_inodes.get(_inode(target))
+        if source is not None and not (self.in_place and owner is not None and _real(owner) == _real(source)):
+            hint = " or pass --in-place" if self.in_place_option else ""
+            raise UsageError(f"{target}: is the input {source}; an output never replaces an input: "
+                             f"choose another output{hint}")
+        if real in self._claimed:
+            first = self._claimed[real]
+            whose = f"of {owner}" if first == owner else f"(of {first or 'the run'} and {owner or 'the run'})"
+            raise UsageError(f"{target}: named for two outputs {whose}; choose distinct outputs")
+        self._claimed[real] = owner
+        return target
+
+    def decide(self, source, targets):
+        """The skip/overwrite rule, the same for every command: outputs are made
+        whole or not at all (written to a temporary file and renamed), so when every
+        one exists the input is done and is skipped unless ``overwrite``; when only
+        some exist, a run was interrupted between them and the input is redone."""
+        if self.in_place or self.overwrite:
+            return Decision("run", True)
+        existing = [t for t in targets if Path(t).exists()]
+        if existing and len(existing) == len(targets):
+            return Decision("skip", False, f"skipped {source} ({existing[0]} exists; {SKIP_HINT})")
+        return Decision("run", bool(existing))
+
+
+def output_folder(output, inputs, n_sources):
+    """Whether ``-o OUTPUT`` names a folder (returned as a Path) or one file (None).
+
+    A folder when it is one, ends with a slash, or has no extension; several
+    inputs (files, a folder or a pattern) need a folder, so a file name for them
+    is a UsageError, not a folder made under a file's name.
+    """
+    if output is None:
+        return None
+    output = Path(output)
+    text = str(output)
+    folder_like = output.is_dir() or text.endswith(("/", os.sep)) or not output.suffix
+    several = n_sources > 1 or len(inputs) > 1 or any(Path(i).is_dir() for i in inputs)
+    if folder_like:
+        if output.exists() and not output.is_dir():
+            raise UsageError(f"{output}: is a file, not a folder for the outputs")
+        return output
+    if several:
+        raise UsageError(f"{output}: names one file, but the inputs are {n_sources} files; "
+                         f"give a folder (end it with /)")
+    return None
+
+
+def name_for(source, sources, suffix, ext):
+    """``STEM{suffix}.{ext}``; when two inputs in one folder share a stem
+    (photo.jpg, photo.png), their source extension stays in the name."""
+    stem = source.relative.stem
+    shared = sum(1 for s in sources if s.relative.parent == source.relative.parent and s.relative.stem == stem)
+    if shared > 1:
+        stem = source.relative.name
+    return f"{stem}{suffix}.{ext}"
+
+
+def place(source, folder, name):
+    """The path of output ``name`` of ``source``: under ``folder`` at the source's
+    place in its input tree, or beside the source when there is no folder."""
+    base = folder / source.relative.parent if folder is not None else source.path.parent
+    return base / name
