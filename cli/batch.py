@@ -57,9 +57,10 @@ def claim_report(plan, report):
     """The --report path, checked like every output; its format from its extension."""
     if report is None:
         return None
+    report = plan.claim(report)
     if report.suffix.lower() not in (".json", ".csv"):
         raise UsageError(f"{report}: a report is written as .json or .csv; name it so")
-    return plan.claim(report)
+    return report
 
 
 class _InProcess(futures.Executor):

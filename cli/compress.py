@@ -98,6 +98,7 @@ def compress(inputs, n_colors, output, fmt, suffix, in_place, shared_palette, sa
                       overwrite=not skip_existing, in_place=in_place, in_place_option=True)
     folder = output_folder(output, inputs, len(sources))
     if output is not None and folder is None:  # -o FILE
+        plan.claim(output, owner=sources[0].path)
         named = format_of(output)
         if fmt is not None and fmt != named:
             raise UsageError(f"{output}: the extension says {named}, --format says {fmt}; make them agree")
@@ -107,7 +108,7 @@ def compress(inputs, n_colors, output, fmt, suffix, in_place, shared_palette, sa
         for source in sources:
             format_of(source.path)  # each file keeps its format: not JPEG
     elif output is not None and folder is None:
-        plans = [{"target": plan.claim(output, owner=sources[0].path)}]
+        plans = [{"target": output}]  # claimed above
     else:
         suffix = suffix if suffix is not None else ("" if folder is not None else "-quantized")
         ext = "tif" if fmt == "tiff" else (fmt or "png")

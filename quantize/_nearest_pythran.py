@@ -164,6 +164,10 @@ def dither_floyd_steinberg(image, centers, order, cc_bound, low, high, labels):
     ``high``] per feature (the palette's range), which keeps runaway errors from
     smearing across flat areas. Serial by nature: each pixel needs the error of
     the one before.
+
+    ``labels`` (M, N) int32 is read first: a pixel whose label is already >= 0
+    keeps it and drops the error diffused into it, passing none on (transparent
+    pixels, whose colors nobody sees); pixels labelled -1 are dithered.
     """
     n_rows, n_cols, n_features = image.shape
     k = centers.shape[0]
@@ -176,6 +180,8 @@ def dither_floyd_steinberg(image, centers, order, cc_bound, low, high, labels):
         step = 1 if r % 2 == 0 else -1
         for s in range(n_cols):
             col = s if step == 1 else n_cols - 1 - s
+            if labels[r, col] >= 0:
+                continue
             best_sq = 0.0
             for f in range(n_features):
                 v = min(max(image[r, col, f] + current[col + 1, f], low[f]), high[f])

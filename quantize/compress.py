@@ -360,10 +360,16 @@ def _pixel_mse(pixels, palette, labels, block_rows=256):
 
 
 def _dither(histogram, features, book, shape, n_threads):
+    """Floyd-Steinberg labels (M, N). Fully transparent pixels take the transparent
+    entry and pass no error on: the colors under them are invisible."""
     image = np.ascontiguousarray(features[histogram.inverse].reshape(shape[0], shape[1], -1))
     centers = book.centers
     geometry = _Geometry.of(centers, n_threads)
-    labels = np.empty(shape[:2], dtype=np.int32)
+    labels = np.full(shape[:2], -1, dtype=np.int32)  # -1: to be dithered
+    invisible = np.flatnonzero(book.palette[:, 3] == 0) if book.palette.shape[1] == 4 else []
+    if len(invisible) and histogram.colors.shape[1] == 4:
+        transparent = (histogram.colors[:, 3] == 0)[histogram.inverse].reshape(shape[:2])
+        labels[transparent] = invisible[0]
     _kernels.nearest.dither_floyd_steinberg(image, centers, geometry.order, geometry.cc_sorted,
                                           centers.min(axis=0), centers.max(axis=0), labels)
     return labels

@@ -135,6 +135,49 @@ def test_a_killed_run_resumes_to_complete_outputs(tmp_path, photo):
     assert sorted(p.name for p in out.iterdir()) == [f"p{i:02d}.png" for i in range(12)]  # no .tmp left
 
 
+def _processes_in_session(session):
+    """Pids of the live (not zombie) processes of a session."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as stat:
+                    fields = stat.read().rsplit(b")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[3]) == session and fields[0] not in (b"Z", b"X"):
+                found.append(int(entry))
+    return found
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads the process table from /proc")
+def test_killing_the_main_process_ends_the_run(tmp_path, photo):
+    """kill -9 of the command (not its group): the fork server, the resource
+    tracker and the workers all end, and no output appears after the kill."""
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(40):
+        Image.fromarray(np.roll(photo, 11 * i, axis=1)).save(folder / f"p{i:02d}.png")
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "quantize.cli.main", "-q", "compress", str(folder), "-k", "64",
+               "-o", str(out), "--jobs", "2"]
+    process = subprocess.Popen(command, start_new_session=True, cwd=tmp_path)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(list(out.glob("*.png"))) < 2 and process.poll() is None:
+        time.sleep(0.02)
+    assert process.poll() is None, "the run ended before it could be killed"
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    written = {p.name for p in out.glob("*.png")}
+    assert 0 < len(written) < 40
+    time.sleep(10)
+    left = _processes_in_session(process.pid)
+    for pid in left:  # do not leave them to the next test
+        os.kill(pid, signal.SIGKILL)
+    assert not left, f"{len(left)} processes of the killed run still alive after 10 s"
+    assert {p.name for p in out.glob("*.png")} == written, "outputs written after the kill"
+
+
 def _free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -8,6 +8,7 @@ import reference
 from PIL import Image
 
 from quantize import Codebook, FewDistinctPointsWarning, InputError, compress_image, compress_to_quality
+from quantize.errors import OutputFormatWarning, UsageError
 from quantize import _kernels
 from quantize import histogram as histogram_module
 from quantize.histogram import color_histogram
@@ -111,11 +112,79 @@ def test_alpha_is_kept_and_transparent_pixels_share_one_entry(photo):
 
 def test_indexed_png_and_gif_reopen_with_at_most_n_colors(photo):
     result = compress_image(photo, 24, random_state=0)
-    for fmt in ("png", "gif"):
+    for fmt in ("png", "gif", "tiff", "bmp"):
         reopened = Image.open(io.BytesIO(result.encoded(fmt)))
-        assert reopened.mode == "P"
+        assert reopened.mode == "P", fmt
         assert len(reopened.getcolors()) <= 24
         np.testing.assert_array_equal(np.asarray(reopened.convert("RGB")), result.to_array())
+
+
+@pytest.mark.parametrize("fmt", ["png", "webp", "tiff"])
+def test_every_format_with_alpha_holds_exactly_the_palette(photo, fmt):
+    rgba = np.dstack([photo, np.full(photo.shape[:2], 255, np.uint8)])
+    rgba[:100, :, 3] = 0
+    rgba[100:120, :, 3] = 128
+    result = compress_image(rgba, 16, random_state=0)
+    reopened = np.asarray(Image.open(io.BytesIO(result.encoded(fmt))).convert("RGBA"))
+    np.testing.assert_array_equal(reopened, result.to_array())
+
+
+def test_formats_that_cannot_hold_the_result_are_refused_or_warned(photo):
+    rgba = np.dstack([photo, np.full(photo.shape[:2], 255, np.uint8)])
+    rgba[:50, :, 3] = 0
+    rgba[50:100, :, 3] = 128
+    result = compress_image(rgba, 8, random_state=0)
+    with pytest.raises(UsageError, match="BMP cannot hold transparency"):
+        result.encoded("bmp")
+    with pytest.raises(UsageError, match="JPEG cannot keep N colors"):
+        result.encoded("jpg")
+    with pytest.warns(OutputFormatWarning, match="GIF keeps only full transparency"):
+        reopened = Image.open(io.BytesIO(result.encoded("gif")))
+    assert np.asarray(reopened.convert("RGBA"))[:50, :, 3].max() == 0
+
+
+def test_error_figures_count_only_visible_pixels(photo):
+    """Transparent pixels' colors are invisible: changing them changes no figure,
+    plain or dithered, and the figures equal those of the visible part alone."""
+    visible = photo[:, 200:]
+    rgba = np.dstack([photo, np.full(photo.shape[:2], 255, np.uint8)])
+    rgba[:, :200, 3] = 0
+    other = rgba.copy()
+    other[:, :200, :3] = 0
+    for dither in (False, True):
+        a = compress_image(rgba, 16, random_state=0, dither=dither)
+        b = compress_image(other, 16, random_state=0, dither=dither)
+        assert a.mse == pytest.approx(b.mse) and a.psnr > 20
+        labels = a.labels[:, 200:]
+        diff = a.palette[labels].astype(float) - np.dstack([visible, np.full(visible.shape[:2], 255)])
+        assert a.mse == pytest.approx((diff ** 2).mean())
+        assert (a.palette[a.labels[:, :200], 3] == 0).all()
+
+
+def test_an_interrupted_histogram_leaves_the_table_clean(photo, monkeypatch):
+    real = _kernels.histogram
+
+    class Kernels:
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+        def inverse_index(self, *args):
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(_kernels, "histogram", Kernels())
+    with pytest.raises(KeyboardInterrupt):
+        color_histogram(photo, 1)
+    monkeypatch.setattr(_kernels, "histogram", real)
+    assert not histogram_module._TABLE.any()
+    hist = color_histogram(photo[:50], 1)
+    np.testing.assert_array_equal(hist.counts.sum(), 50 * photo.shape[1])
+    assert len(hist.colors) == len(np.unique(photo[:50].reshape(-1, 3), axis=0))
+
+
+def test_histogram_of_a_strided_view(photo):
+    rgba = np.dstack([photo, np.full(photo.shape[:2], 255, np.uint8)])
+    hist = color_histogram(rgba[:, :, :3], 1)  # an RGB view of RGBA pixels: not contiguous
+    np.testing.assert_array_equal(hist.colors[hist.inverse], photo.reshape(-1, 3))
 
 
 def test_codebook_round_trip(tmp_path, photo):
@@ -188,13 +257,17 @@ def test_dither_kernel_matches_its_source_and_nearest_when_flat():
     centers = rng.uniform(0, 100, (6, 3))
     g = _Geometry.of(centers)
     low, high = centers.min(axis=0), centers.max(axis=0)
-    got, plain = np.empty((5, 7), np.int32), np.empty((5, 7), np.int32)
+    fixed = np.full((5, 7), -1, np.int32)
+    fixed[2, 1:4] = 5  # pixels that keep label 5 and absorb the error
+    got, plain = fixed.copy(), fixed.copy()
     _kernels.nearest.dither_floyd_steinberg(image, centers, g.order, g.cc_sorted, low, high, got)
     reference.load_kernel_source("_nearest_pythran").dither_floyd_steinberg(
         image, centers, g.order, g.cc_sorted, low, high, plain)
     np.testing.assert_array_equal(got, plain)
+    assert (got[2, 1:4] == 5).all() and (got >= 0).all()
     # An image made of palette colors has no error to diffuse: dithering is the identity.
     exact = np.ascontiguousarray(centers[rng.integers(0, 6, (5, 7))].astype(np.float32))
+    got = np.full((5, 7), -1, np.int32)
     _kernels.nearest.dither_floyd_steinberg(exact, centers, g.order, g.cc_sorted, low, high, got)
     np.testing.assert_array_equal(centers[got].astype(np.float32), exact)
 

@@ -1,0 +1,263 @@
+"""The user's paths through every command, as a table: each case runs one command
+line in a folder of real and odd inputs and states its exit code, a message
+pattern, the files that must and must not exist afterwards, and which inputs it
+may change (none, unless it asked for that). Every input not listed stays
+byte-identical, and no output holds a Python traceback."""
+import hashlib
+import os
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from PIL import Image, ImageCms
+
+from quantize.cli.main import cli
+
+SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+
+
+@pytest.fixture
+def workspace(tmp_path, photo, monkeypatch):
+    """Inputs a user has: a JPEG and PNGs of a real photo (one with an ICC
+    profile), RGBA ones (opaque, half transparent), a flat gray image, an
+    animated GIF, a palette file, seed scribbles, a folder with a corrupt file,
+    and a symlink to an input."""
+    crop = photo[60:240, 80:320]  # 240x180: real colors, quick to run
+    Image.fromarray(crop).save(tmp_path / "photo.jpg", quality=90)
+    Image.fromarray(crop).save(tmp_path / "cat.png", icc_profile=SRGB)
+    rgba = np.dstack([crop, np.full(crop.shape[:2], 255, np.uint8)])
+    Image.fromarray(rgba).save(tmp_path / "rgba.png")
+    half = rgba.copy()
+    half[:, :120, 3] = 0
+    half[:, :120, :3] = 0  # what an editor leaves under erased pixels
+    Image.fromarray(half).save(tmp_path / "half.png")
+    Image.fromarray(np.full((90, 120, 3), 128, np.uint8)).save(tmp_path / "gray.png")
+    frames = [Image.fromarray(np.full((40, 40, 3), (40 * i, 90, 200), np.uint8)) for i in range(4)]
+    frames[0].save(tmp_path / "anim.gif", save_all=True, append_images=frames[1:], duration=100)
+    (tmp_path / "brand.gpl").write_text("GIMP Palette\nName: brand\n#\n255 0 0 red\n0 0 255 blue\n")
+    seeds = np.zeros((180, 240), np.uint8)
+    seeds[80:100, 110:130] = 255
+    Image.fromarray(seeds).save(tmp_path / "seeds.png")
+    Image.fromarray(seeds[:50, :50]).save(tmp_path / "small-seeds.png")
+    (tmp_path / "in" / "sub").mkdir(parents=True)
+    Image.fromarray(crop[:90, :120]).save(tmp_path / "in" / "a.png")
+    rows, cols = np.mgrid[:90, :120]
+    disc = np.where(((rows - 45) ** 2 + (cols - 60) ** 2 < 25 ** 2)[:, :, None], (220, 40, 40), crop[90:, 120:])
+    Image.fromarray(disc.astype(np.uint8)).save(tmp_path / "in" / "sub" / "b.png")  # a red disc on fur
+    (tmp_path / "in" / "sub" / "corrupt.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(200)))
+    os.symlink(tmp_path / "cat.png", tmp_path / "link.png")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def fingerprints(folder):
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in folder.rglob("*") if p.is_file() and not p.is_symlink()}
+
+
+def invoke(args):
+    return CliRunner().invoke(cli, args, catch_exceptions=False)
+
+
+def n_colors(path):
+    with Image.open(path) as image:
+        return len(image.convert("RGBA").getcolors(1 << 24))
+
+
+def mode(path):
+    with Image.open(path) as image:
+        return image.mode
+
+
+def has_icc(path):
+    with Image.open(path) as image:
+        return bool(image.info.get("icc_profile"))
+
+
+def report_psnr(path):
+    import json
+    return json.loads(path.read_text())[0]["psnr"]
+
+
+@dataclass
+class Case:
+    """``before`` command lines run first (their outputs are not inputs);
+    ``changes`` lists the inputs the case may change; ``check(folder)`` looks at
+    the outputs."""
+    name: str
+    args: str
+    exit_code: int
+    message: str = ""
+    exist: tuple = ()
+    absent: tuple = ()
+    before: tuple = ()
+    changes: tuple = ()
+    check: object = None
+    no_message: str = ""
+
+
+CASES = [
+    # compress: outputs never replace inputs, however the path is spelled
+    Case("compress -o the input", "compress photo.jpg -k 8 -o photo.jpg --overwrite", 2,
+         r"photo.jpg: is the input photo.jpg; an output never replaces an input.*--in-place"),
+    Case("compress -o ./input", "compress cat.png -k 8 -o ./cat.png", 2, r"is the input cat.png"),
+    Case("compress -o a symlink to the input", "compress cat.png -k 8 -o link.png --overwrite", 2,
+         r"link.png: is the input cat.png"),
+    Case("compress -o input by its absolute path", "compress cat.png -k 8 -o {abs}/cat.png", 2,
+         r"is the input cat.png"),
+    Case("compress --compare onto the input", "compress photo.jpg -k 8 -o out.png --compare photo.jpg", 2,
+         r"photo.jpg: is the input", absent=("out.png",)),
+    Case("compress --report onto the palette file", "compress cat.png --palette brand.gpl -o p.png "
+         "--report brand.gpl", 2, r"brand.gpl: is the input brand.gpl", absent=("p.png",)),
+    Case("compress --save-palette onto an input", "compress cat.png photo.jpg -k 4 --shared-palette "
+         "--save-palette cat.png -o out/", 2, r"cat.png: is the input", absent=("out",)),
+    Case("compress a folder onto itself", "compress in -r -k 4 -o in", 2, r"in/a.png: is the input",
+         absent=("in/a-quantized.png",)),
+    Case("compress --in-place replaces only when asked", "compress cat.png -k 4 --in-place", 0,
+         changes=("cat.png",), check=lambda d: mode(d / "cat.png") == "P" and n_colors(d / "cat.png") <= 4),
+    # compress: file or folder, and the one skip rule
+    Case("compress two inputs to one file", "compress photo.jpg cat.png -k 8 -o one.png", 2,
+         r"one.png: names one file, but the inputs are 2 files", absent=("one.png",)),
+    Case("compress a folder to one file", "compress in -r -k 8 -o single.png", 2, r"names one file",
+         absent=("single.png",)),
+    Case("compress two inputs to a folder", "compress photo.jpg cat.png -k 8 -o out/", 0, r"2 files: 2 done",
+         exist=("out/photo.png", "out/cat.png")),
+    Case("compress rerun skips and names the file", "compress cat.png -k 4 -o out.png -v", 0,
+         r"skipped cat.png \(out.png exists; --overwrite to redo\).*1 file: 0 done, 1 skipped",
+         before=("compress cat.png -k 8 -o out.png",), check=lambda d: n_colors(d / "out.png") > 4),
+    Case("compress rerun with --overwrite redoes", "compress cat.png -k 4 -o out.png --overwrite", 0,
+         r"1 file: 1 done", before=("compress cat.png -k 8 -o out.png",), changes=("out.png",),
+         check=lambda d: n_colors(d / "out.png") <= 4),
+    Case("compress a folder twice: the rerun skips every file", "compress in -r -k 4 -o out/ --jobs 1 -v", 1,
+         r"skipped in/a.png.*3 files: 0 done, 2 skipped .*1 failed",
+         before=("compress in -r -k 4 -o out/ --jobs 1",)),
+    Case("compress --format and -o disagree", "compress cat.png -k 4 -o out.png --format gif", 2,
+         r"the extension says png, --format says gif", absent=("out.png",)),
+    # compress: outputs are what was asked
+    Case("compress RGBA", "compress rgba.png -k 8 -o out.png", 0, exist=("out.png",),
+         check=lambda d: n_colors(d / "out.png") <= 8),
+    Case("compress to JPEG is refused", "compress photo.jpg -k 16 -o small.jpg", 2,
+         r"JPEG cannot keep N colors", absent=("small.jpg",)),
+    Case("compress JPEG in place is refused", "compress photo.jpg -k 16 --in-place", 2,
+         r"photo.jpg: JPEG cannot keep N colors"),
+    Case("compress to WebP is lossless", "compress photo.jpg -k 16 -o out.webp", 0,
+         check=lambda d: n_colors(d / "out.webp") <= 16 and has_icc(d / "out.webp") is False),
+    Case("compress to WebP keeps the ICC profile", "compress cat.png -k 16 -o out.webp", 0,
+         check=lambda d: n_colors(d / "out.webp") <= 16 and has_icc(d / "out.webp")),
+    Case("compress to TIFF is indexed with the profile", "compress cat.png -k 16 -o out.tif", 0,
+         check=lambda d: mode(d / "out.tif") == "P" and has_icc(d / "out.tif")),
+    Case("compress to BMP is indexed", "compress cat.png -k 16 --format bmp -o out/", 0,
+         check=lambda d: mode(d / "out/cat.bmp") == "P"),
+    Case("compress transparency into BMP is refused", "compress half.png -k 16 -o out.bmp", 2,
+         r"half.png: has transparency, which BMP cannot hold", absent=("out.bmp",)),
+    Case("compress semi-transparency into GIF warns", "compress soft.png -k 8 -o out.gif", 0,
+         r"warning: soft.png: GIF keeps only full transparency"),
+    Case("compress an animation says it takes the first frame", "compress anim.gif -k 4 -o out.png", 0,
+         r"warning: anim.gif: animated \(4 frames\); only the first frame is used", exist=("out.png",)),
+    Case("compress PSNR counts visible pixels", "compress half.png -k 16 -o out.png --report r.json", 0,
+         check=lambda d: report_psnr(d / "r.json") > 25),
+    Case("compress --quality on a half-transparent image", "compress half.png --quality 25 -o q.png", 0,
+         check=lambda d: n_colors(d / "q.png") < 64),
+    Case("compress a flat image warns in one line", "compress gray.png -k 16 -o out.png", 0,
+         r"warning: gray.png: only 1 distinct visible color, fewer than the 16 asked; keeping it\n",
+         no_message=r"Warning:|\.py:\d+"),
+    Case("compress with more locked colors than -k", "compress cat.png -k 2 --lock #ff0000 --lock #00ff00 "
+         "--lock #0000ff -o out.png", 2, r"3 locked colors do not fit in 2", absent=("out.png",)),
+    Case("compress --palette reads a swatch back", "compress photo.jpg --palette swatch.png -o out.png", 0,
+         before=("palette cat.png -k 4 -o swatch.png",), check=lambda d: n_colors(d / "out.png") <= 4),
+    Case("compress --palette reads an indexed PNG back", "compress photo.jpg --palette small.png -o out.png", 0,
+         before=("compress cat.png -k 6 -o small.png",), check=lambda d: n_colors(d / "out.png") <= 6),
+    Case("compress a bad file fails alone", "compress in -r -k 4 -o out/ --jobs 1", 1,
+         r"Error: in/sub/corrupt.png: .*3 files: 2 done, 0 skipped, 1 failed",
+         exist=("out/a.png", "out/sub/b.png"), absent=("out/sub/corrupt.png",)),
+    Case("compress above --max-pixels", "compress cat.png -k 4 -o out.png --max-pixels 1000", 1,
+         r"cat.png: 240x180 = 43200 pixels, above the limit of 1000", absent=("out.png",)),
+    Case("compress a missing file", "compress nothere.png -k 4 -o out.png", 1, r"nothere.png: no such file"),
+    Case("compress a shared palette with no readable image", "compress in/sub/corrupt.png -k 4 "
+         "--shared-palette -o out/", 1, r"no readable image to learn a shared palette from "
+         r"\(in/sub/corrupt.png: "),
+    # palette
+    Case("palette -o the input", "palette photo.jpg -k 8 -o photo.jpg --format json --overwrite", 2,
+         r"photo.jpg: is the input photo.jpg; an output never replaces an input", no_message="--in-place"),
+    Case("palette --plot onto the input", "palette photo.jpg -k 8 --plot photo.jpg", 2, r"is the input"),
+    Case("palette -o a PNG input", "palette cat.png -k 4 -o cat.png", 2, r"is the input"),
+    Case("palette skips an existing output", "palette cat.png -k 4 -o pal.json", 0,
+         r"skipped cat.png \(pal.json exists; --overwrite to redo\)", before=("palette cat.png -k 8 -o pal.json",)),
+    Case("palette into a missing folder", "palette cat.png -k 4 -o nowhere/pal.json", 1,
+         r"nowhere/pal.json: the folder nowhere does not exist"),
+    Case("palette under a file", "palette cat.png -k 4 -o photo.jpg/pal.json", 1, r"photo.jpg/pal.json: "),
+    Case("palette of a folder", "palette in -k 4", 1, r"in: is a folder, not an image file"),
+    Case("palette of a flat image warns", "palette gray.png -k 4", 0, r"warning: gray.png: only 1 distinct"),
+    Case("palette format from an unknown extension", "palette cat.png -k 4 -o colors.txt", 2,
+         r"cannot tell the format from colors.txt"),
+    # segment
+    Case("segment RGBA with a box", "segment rgba.png --box 40,30,160,120 --mask m.png", 0, exist=("m.png",)),
+    Case("segment a flat image finds no subject", "segment gray.png --mask m.png --cutout c.png", 1,
+         r"gray.png: no foreground found: give --box or seeds", absent=("m.png", "c.png")),
+    Case("segment an unknown edge", "segment cat.png --edges top,middle", 2, r"'middle' is not an edge",
+         absent=("cat-mask.png",)),
+    Case("segment a zero-size box", "segment cat.png --box 0,0,0,9", 2, r"has zero size"),
+    Case("segment a box outside the image", "segment cat.png --box 500,500,20,20 --mask m.png", 2,
+         r"cat.png: box 500,500,20,20 lies outside the 240x180 image", absent=("m.png",)),
+    Case("segment --mask onto the input", "segment cat.png --box 40,30,160,120 --mask cat.png", 2,
+         r"cat.png: is the input cat.png", no_message="--in-place"),
+    Case("segment --overlay onto the seeds", "segment cat.png --fg-seeds seeds.png --overlay seeds.png", 2,
+         r"seeds.png: is the input seeds.png"),
+    Case("segment two outputs on one path", "segment cat.png --box 40,30,160,120 --mask o.png --cutout o.png",
+         2, r"o.png: named for two outputs of cat.png", absent=("o.png",)),
+    Case("segment seeds of another size", "segment cat.png --fg-seeds small-seeds.png --mask m.png", 2,
+         r"--fg-seeds: 50x50, but cat.png is 240x180", absent=("m.png",)),
+    Case("segment two inputs to one file", "segment cat.png photo.jpg --mask m.png", 2, r"names one file"),
+    Case("segment rerun skips", "segment cat.png --box 40,30,160,120 --mask m.png -v", 0,
+         r"skipped cat.png \(m.png exists", before=("segment cat.png --box 40,30,160,120 --mask m.png",)),
+    Case("segment a folder with a bad file", "segment in -r --box 10,10,100,70 --cutout cut/ --jobs 1", 1,
+         r"in/sub/corrupt.png: .*3 files: 2 done", exist=("cut/a-cutout.png", "cut/sub/b-cutout.png")),
+    Case("segment beside the input", "segment cat.png --box 40,30,160,120", 0,
+         exist=("cat-mask.png", "cat-cutout.png")),
+    Case("segment --labels beside the input", "segment cat.png --labels 4", 0,
+         exist=("cat-labels.png",), absent=("cat-cutout.png",)),
+    Case("segment --report with an unknown extension", "segment cat.png --box 40,30,160,120 --report r.txt", 2,
+         r"r.txt: a report is written as .json or .csv", absent=("cat-mask.png",)),
+]
+
+
+def _soft_edge_image(folder):
+    """An RGBA photo whose left part fades out: semi-transparent pixels."""
+    with Image.open(folder / "rgba.png") as image:
+        rgba = np.array(image)
+    rgba[:, :60, 3] = 128
+    Image.fromarray(rgba).save(folder / "soft.png")
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_user_path(workspace, case):
+    _soft_edge_image(workspace)
+    for before in case.before:
+        assert invoke(before.split()).exit_code in (0, 1), before
+    inputs = fingerprints(workspace)
+    args = case.args.format(abs=workspace).split()
+    result = invoke(args)
+    output = result.output
+    assert result.exit_code == case.exit_code, output
+    assert re.search(case.message, output, re.DOTALL), output
+    if case.no_message:
+        assert not re.search(case.no_message, output), output
+    assert "Traceback" not in output
+    for name in case.exist:
+        assert (workspace / name).exists(), name
+    for name in case.absent:
+        assert not (workspace / name).exists(), name
+    after = fingerprints(workspace)
+    for name, digest in inputs.items():
+        if name not in case.changes:
+            assert after.get(name) == digest, f"{name} changed"
+    assert not [p for p in workspace.rglob("*.tmp")], "a temporary file was left"
+    if case.check is not None:
+        assert case.check(workspace)
+
+
+def test_the_table_covers_every_command_and_enough_cases():
+    commands = {case.args.split()[0] for case in CASES}
+    assert commands == {"compress", "palette", "segment"} and len(CASES) >= 40
