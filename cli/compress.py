@@ -64,14 +64,16 @@ def compress(inputs, n_colors, output, fmt, suffix, in_place, shared_palette, sa
       quantize compress photo.jpg -k 64
       quantize compress photo.jpg -k 16 --dither -o small.png
       quantize compress a.jpg b.png -k 32 -o out/
-      quantize compress photo.jpg --quality 40 --max-colors 128
-      quantize compress photo.jpg --palette brand.gpl
+      quantize compress photo.jpg --quality 40 --max-colors 128 -o q40.png
+      quantize compress photo.jpg --palette brand.gpl -o brand.png
       quantize compress photos/ -r -k 64 -o small/ --jobs 2 --report report.csv
       quantize compress 'shots/*.jpg' -k 32 --shared-palette --save-palette set.gpl -o out/
 
     Outputs: with -o DIR, DIR/<sub-folders of the input folder>/STEM.EXT; without
-    -o, STEM-quantized.EXT beside each input. Existing outputs are skipped (a rerun
-    resumes) unless --overwrite. Exit 0 if every file succeeded, 1 if any failed.
+    -o, STEM-quantized.EXT beside each input. An input is never written over
+    (unless --in-place). Existing outputs are skipped (a rerun resumes; -v names
+    them) unless --overwrite. Exit 0 if every file succeeded, 1 if any failed, 2
+    for a usage error (found before any work).
     """
     if shared_palette and (n_colors is None or palette_file or quality is not None):
         raise click.UsageError("--shared-palette learns -k colors: give -k, not --palette or --quality")
