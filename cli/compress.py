@@ -8,7 +8,7 @@ from PIL import Image
 from quantize.batch import learn_shared_palette
 from quantize.compress import OUTPUT_FORMATS, format_of, output_format
 from quantize.errors import QuantizeError, UsageError
-from quantize.outputs import OutputPlan, name_for, output_folder, place
+from quantize.outputs import OutputPlan, name_for, output_folder, place, without_own_outputs
 from quantize.palette import parse_color, read_palette, write_palette
 
 from .batch import Runner, batch_options, claim_report, execute, sources_or_fail, tasks_for
@@ -96,26 +96,28 @@ def compress(inputs, n_colors, output, fmt, suffix, in_place, shared_palette, sa
     sources = sources_or_fail(inputs, recursive)
     if compare is not None and len(sources) > 1:
         raise click.UsageError("--compare takes one input")
+    folder = output_folder(output, inputs, len(sources))
+    if not in_place and (output is None or folder is not None):
+        suffix = suffix if suffix is not None else ("" if folder is not None else "-quantized")
+        ext = "tif" if fmt == "tiff" else (fmt or "png")
+
+        def targets_of(some):
+            return [place(s, folder, name_for(s, some, suffix, ext)) for s in some]
+        sources = without_own_outputs(sources, lambda some: [[t] for t in targets_of(some)])
     plan = OutputPlan([s.path for s in sources] + ([palette_file] if palette_file else []),
                       overwrite=not skip_existing, in_place=in_place, in_place_option=True)
-    folder = output_folder(output, inputs, len(sources))
-    if output is not None and folder is None:  # -o FILE
-        plan.claim(output, owner=sources[0].path)
-        named = format_of(output)
-        if fmt is not None and fmt != named:
-            raise UsageError(f"{output}: the extension says {named}, --format says {fmt}; make them agree")
-        fmt = named
     if in_place:
         plans = [{"target": plan.claim(s.path, owner=s.path)} for s in sources]
         for source in sources:
             format_of(source.path)  # each file keeps its format: not JPEG
-    elif output is not None and folder is None:
-        plans = [{"target": output}]  # claimed above
+    elif output is not None and folder is None:  # -o FILE
+        plans = [{"target": plan.claim(output, owner=sources[0].path)}]
+        named = format_of(output)
+        if fmt is not None and fmt != named:
+            raise UsageError(f"{output}: the extension says {named}, --format says {fmt}; make them agree")
+        fmt = named
     else:
-        suffix = suffix if suffix is not None else ("" if folder is not None else "-quantized")
-        ext = "tif" if fmt == "tiff" else (fmt or "png")
-        plans = [{"target": plan.claim(place(s, folder, name_for(s, sources, suffix, ext)), owner=s.path)}
-                 for s in sources]
+        plans = [{"target": plan.claim(target, owner=s.path)} for s, target in zip(sources, targets_of(sources))]
     if compare is not None:
         plans[0]["compare_path"] = plan.claim(compare, owner=sources[0].path)
     _refuse_alpha_in_bmp(sources, plans)

@@ -8,7 +8,7 @@ from PIL import Image
 
 from quantize.errors import QuantizeError, UsageError
 from quantize.io import load_image
-from quantize.outputs import OutputPlan, name_for, output_folder, place
+from quantize.outputs import OutputPlan, name_for, output_folder, place, without_own_outputs
 from quantize.segment import EDGES
 
 from .batch import Runner, batch_options, claim_report, execute, sources_or_fail, tasks_for
@@ -96,9 +96,13 @@ def segment(inputs, box, edges, mask_out, cutout_out, crop, overlay_out, fg_seed
     sources = sources_or_fail(inputs, recursive)
     if (fg_seeds or bg_seeds) and len(sources) > 1:
         raise click.UsageError("--fg-seeds/--bg-seeds belong to one image: give one input")
+    outputs = (mask_out, cutout_out, overlay_out, n_regions)
+    sources = without_own_outputs(sources, lambda some: [list(targets.values())
+                                                         for targets in _targets(inputs, some, *outputs)])
     plan = OutputPlan([s.path for s in sources] + [p for p in (fg_seeds, bg_seeds) if p is not None],
                       overwrite=not skip_existing)
-    plans = _plan_outputs(plan, inputs, sources, mask_out, cutout_out, overlay_out, n_regions)
+    plans = [{key: plan.claim(target, owner=source.path) for key, target in targets.items()}
+             for source, targets in zip(sources, _targets(inputs, sources, *outputs))]
     report = claim_report(plan, report)
     options = {"space": space, "random_state": seed, "max_pixels": max_pixels, "crop": crop,
                "n_regions": n_regions, "spatial_weight": spatial_weight}
@@ -115,7 +119,7 @@ def segment(inputs, box, edges, mask_out, cutout_out, crop, overlay_out, fg_seed
     execute(tasks, settled, runner=runner, report=report, quiet=log.getEffectiveLevel() > logging.WARNING)
 
 
-def _plan_outputs(plan, inputs, sources, mask_out, cutout_out, overlay_out, n_regions):
+def _targets(inputs, sources, mask_out, cutout_out, overlay_out, n_regions):
     """Each source's outputs, by key: a file for one input, else NAME-KIND.png in
     the named folder; with no output option, a mask and a cutout beside it."""
     beside = mask_out is None and cutout_out is None and overlay_out is None
@@ -130,9 +134,8 @@ def _plan_outputs(plan, inputs, sources, mask_out, cutout_out, overlay_out, n_re
             continue
         folder = output_folder(option, inputs, len(sources)) if option is not None else None
         for source, targets in zip(sources, plans):
-            target = option if option is not None and folder is None else \
+            targets[key] = option if option is not None and folder is None else \
                 place(source, folder, name_for(source, sources, f"-{kind}", "png"))
-            targets[key] = plan.claim(target, owner=source.path)
     return plans
 
 

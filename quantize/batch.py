@@ -32,9 +32,11 @@ IGNORED_NAMES = {".DS_Store", "Thumbs.db", "desktop.ini"}
 
 @dataclass(frozen=True)
 class Source:
-    """An input file and its path relative to the folder it was found in."""
+    """An input file, its path relative to the folder it was found in, and whether
+    it was named itself (not found in a folder or by a pattern)."""
     path: Path
     relative: Path
+    named: bool = False
 
 
 @dataclass(frozen=True)
@@ -107,13 +109,13 @@ def discover(inputs, recursive=False):
                            and not any(part.startswith(".") for part in p.relative_to(path).parts))
             sources += [Source(p, p.relative_to(path)) for p in found if _looks_like_image(p)]
         elif path.exists():
-            sources.append(Source(path, Path(path.name)))
+            sources.append(Source(path, Path(path.name), named=True))
         elif glob.has_magic(item):
             matches = sorted(Path(p) for p in glob.glob(item, recursive=True))
             sources += [Source(p, Path(p.name)) for p in matches
                         if p.is_file() and not _ignored(p) and _looks_like_image(p)]
         else:
-            sources.append(Source(path, Path(path.name)))  # reported as failed: no such file
+            sources.append(Source(path, Path(path.name), named=True))  # fails: no such file
     return sources
 
 

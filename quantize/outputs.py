@@ -109,6 +109,19 @@ def output_folder(output, inputs, n_sources):
     return None
 
 
+def without_own_outputs(sources, targets_of):
+    """The sources less the files found in folders or by patterns that this run
+    would write for another source: a rerun beside the inputs finds
+    photo-quantized.png next to photo.png, and it is an output, not an input.
+    ``targets_of(sources)`` gives each source's output paths, in order."""
+    owner_of = {}
+    for source, targets in zip(sources, targets_of(sources)):
+        for target in targets:
+            owner_of.setdefault(_real(target), _real(source.path))
+    kept = [s for s in sources if s.named or owner_of.get(_real(s.path), _real(s.path)) == _real(s.path)]
+    return kept if len(kept) == len(sources) else without_own_outputs(kept, targets_of)
+
+
 def name_for(source, sources, suffix, ext):
     """``STEM{suffix}.{ext}``; when two inputs in one folder share a stem
     (photo.jpg, photo.png), their source extension stays in the name."""
