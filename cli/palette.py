@@ -1,12 +1,11 @@
 """``quantize palette``: learn an image's palette and export it, or plot it."""
 import logging
-import warnings
 from pathlib import Path
 
 import click
 import numpy as np
 
-from quantize.batch import naming
+from quantize.batch import warnings_of
 from quantize.compress import compress_image
 from quantize.io import load_image, write_atomically
 from quantize.outputs import OutputPlan
@@ -61,12 +60,14 @@ def palette(input, n_colors, fmt, output, plot, space, skip_existing, seed, thre
     if targets and decision.action == "skip":
         log.warning("%s", decision.message)
         return
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        image = load_image(input, max_pixels=max_pixels)
-        result = compress_image(image.pixels, n_colors, space=space, random_state=seed, n_threads=threads)
-    for warning in dict.fromkeys(naming(input, w.message) for w in caught):
-        log.warning("warning: %s", warning)
+    said = []
+    try:
+        with warnings_of(input, said):
+            image = load_image(input, max_pixels=max_pixels)
+            result = compress_image(image.pixels, n_colors, space=space, random_state=seed, n_threads=threads)
+    finally:
+        for warning in said:
+            log.warning("warning: %s", warning)
     content = palette_bytes(result.palette, result.proportions, fmt, name=input.stem)
     if output is None:
         click.echo(content.decode(), nl=False)

@@ -8,6 +8,7 @@ complete; a process pool that breaks (a worker killed or crashed) is rebuilt and
 the lost tasks are resubmitted, so one bad file costs only itself.
 """
 import concurrent.futures as futures
+import contextlib
 import glob
 import multiprocessing
 import os
@@ -132,6 +133,18 @@ def naming(source, message):
     return message if message.startswith(str(source)) else f"{source}: {message}"
 
 
+@contextlib.contextmanager
+def warnings_of(source, into):
+    """Collect the warnings issued inside the block into the list ``into``, once
+    each, as one line naming ``source``."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            yield
+        finally:
+            into.extend(dict.fromkeys(naming(source, w.message) for w in caught))
+
+
 def run_task(task):
     """The per-file worker: run one task, never raise, return its Record. Warnings
     become lines of the Record, so they reach the user from any process."""
@@ -141,8 +154,7 @@ def run_task(task):
     record = Record(str(task.source), "ok")
     n_threads = task.n_threads or _threads_on_this_worker()
     try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
+        with warnings_of(task.source, record.warnings):
             record.bytes_in = task.source.stat().st_size if task.source.exists() else 0
             for target in task.targets.values():
                 target.parent.mkdir(parents=True, exist_ok=True)
@@ -157,7 +169,6 @@ def run_task(task):
         record.status, record.error = "failed", naming(task.source, error)
     except Exception as error:  # noqa: BLE001 - one bad file must not stop the batch
         record.status, record.error = "failed", naming(task.source, f"{type(error).__name__}: {error}")
-    record.warnings = list(dict.fromkeys(naming(task.source, w.message) for w in caught))
     record.outputs = [str(t) for t in task.targets.values()]
     record.bytes_out = sum(t.stat().st_size for t in task.targets.values() if t.exists()) \
         if record.status == "ok" else 0
@@ -255,7 +266,9 @@ def sample_colors(path, n_samples, seed, max_pixels=None):
     from .histogram import color_histogram
     from .io import load_image
     try:
-        pixels = load_image(path, max_pixels=max_pixels).pixels[:, :, :3].reshape(-1, 3)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # said once, by the file's own task
+            pixels = load_image(path, max_pixels=max_pixels).pixels[:, :, :3].reshape(-1, 3)
     except QuantizeError as error:
         return naming(path, error)
     if len(pixels) > n_samples:
