@@ -15,7 +15,7 @@ import click
 from quantize.batch import Record, Task, discover, local_executor, remove_stale_temporaries, run_tasks, threads_per_worker
 from quantize.errors import UsageError
 from quantize.io import write_atomically
-from quantize.outputs import SKIP_HINT
+from quantize.outputs import SKIP_HINT, make_folder_for
 
 from .options import skip_existing_option
 
@@ -171,7 +171,7 @@ def _write_report(records, path):
         content = buffer.getvalue().encode()
     else:
         content = json.dumps(rows, indent=1).encode()
-    write_atomically(path, lambda f: f.write(content), overwrite=True)
+    write_atomically(make_folder_for(path), lambda f: f.write(content), overwrite=True)
 
 
 def sources_or_fail(inputs, recursive):

@@ -8,7 +8,7 @@ from PIL import Image
 from quantize.batch import learn_shared_palette
 from quantize.compress import OUTPUT_FORMATS, format_of, output_format
 from quantize.errors import QuantizeError, UsageError
-from quantize.outputs import OutputPlan, name_for, output_folder, place, without_own_outputs
+from quantize.outputs import OutputPlan, make_folder_for, name_for, output_folder, place, without_own_outputs
 from quantize.palette import parse_color, read_palette, write_palette
 
 from .batch import Runner, batch_options, claim_report, execute, sources_or_fail, tasks_for
@@ -137,7 +137,8 @@ def compress(inputs, n_colors, output, fmt, suffix, in_place, shared_palette, sa
                                                             executor=executor)
             tasks = [task.with_options(palette=palette) for task in tasks]
             if palette_decision and palette_decision.action == "run":
-                write_palette(palette, proportions, save_palette, overwrite=palette_decision.overwrite)
+                write_palette(palette, proportions, make_folder_for(save_palette),
+                              overwrite=palette_decision.overwrite)
         elif palette_decision:
             log.info("%s", palette_decision.message)
     execute(tasks, settled, runner=runner, report=report, quiet=log.getEffectiveLevel() > logging.WARNING)

@@ -8,7 +8,7 @@ import numpy as np
 from quantize.batch import warnings_of
 from quantize.compress import compress_image
 from quantize.io import load_image, write_atomically
-from quantize.outputs import OutputPlan
+from quantize.outputs import OutputPlan, make_folder_for
 from quantize.palette import FORMATS, palette_bytes
 from quantize.plots import pixel_cloud_plot
 
@@ -60,6 +60,8 @@ def palette(input, n_colors, fmt, output, plot, space, skip_existing, seed, thre
     if targets and decision.action == "skip":
         log.warning("%s", decision.message)
         return
+    for target in targets:  # before the work: a file in the way fails now
+        make_folder_for(target)
     said = []
     try:
         with warnings_of(input, said):

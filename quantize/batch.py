@@ -22,6 +22,7 @@ from PIL import Image
 from . import _lifetime
 from ._parallel import resolve_n_threads
 from .errors import InputError, QuantizeError
+from .outputs import make_folder_for
 
 # Extensions that claim to be an image: such a file that cannot be decoded is a
 # failure to report, not a file to skip. Files with other names are kept only
@@ -157,7 +158,7 @@ def run_task(task):
         with warnings_of(task.source, record.warnings):
             record.bytes_in = task.source.stat().st_size if task.source.exists() else 0
             for target in task.targets.values():
-                target.parent.mkdir(parents=True, exist_ok=True)
+                make_folder_for(target)
             if task.command == "compress":
                 result = compress_file(task.source, n_threads=n_threads, **task.targets, **task.options)
                 record.colors, record.psnr, record.mse = len(result.palette), result.psnr, result.mse

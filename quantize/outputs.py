@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import UsageError
+from .errors import OutputError, UsageError
 
 SKIP_HINT = "--overwrite to redo"
 
@@ -84,6 +84,18 @@ class OutputPlan:
         if existing and len(existing) == len(targets):
             return Decision("skip", False, f"skipped {source} ({existing[0]} exists; {SKIP_HINT})")
         return Decision("run", bool(existing))
+
+
+def make_folder_for(path):
+    """Create the folders an output goes in, as every command does (``-o out/sub/x.png``
+    makes ``out/sub``); a file in the way is an OutputError naming the output."""
+    try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise OutputError(f"{path}: cannot make its folder, a file is in the way") from None
+    except OSError as error:
+        raise OutputError(f"{path}: cannot make its folder ({error.strerror})") from None
+    return Path(path)
 
 
 def output_folder(output, inputs, n_sources):
