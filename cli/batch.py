@@ -146,6 +146,9 @@ def _dask_client(address):
         raise click.UsageError("--scheduler needs Dask: pip install 'quantize[dask]'") from None
     try:
         return Client(address, timeout="10s")
+    except ValueError as error:  # not an address at all
+        raise click.BadParameter(f"{address!r} is not a scheduler address like tcp://host:8786 ({error})",
+                                 param_hint="'--scheduler'") from None
     except (OSError, TimeoutError) as error:
         raise click.ClickException(f"cannot reach the Dask scheduler at {address}: {error}") from None
 

@@ -1,18 +1,21 @@
 """``quantize compress``: reduce images to N colors, written as indexed PNG or GIF."""
 import logging
+import math
+import os
 from pathlib import Path
 
 import click
-from PIL import Image
 
 from quantize.batch import learn_shared_palette
 from quantize.compress import OUTPUT_FORMATS, format_of, output_format
 from quantize.errors import QuantizeError, UsageError
-from quantize.outputs import OutputPlan, make_folder_for, name_for, output_folder, place, without_own_outputs
-from quantize.palette import parse_color, read_palette, write_palette
+from quantize.outputs import (OutputPlan, make_folder_for, name_for, output_folder, place, require_png,
+                              without_own_outputs)
+from quantize.palette import FORMATS as PALETTE_FORMATS
+from quantize.palette import palette_bytes, parse_color, read_palette, write_palette
 
 from .batch import Runner, batch_options, claim_report, execute, sources_or_fail, tasks_for
-from .options import (colors_option, max_pixels_option, seed_option, space_option, threads_option,
+from .options import (colors_option, given, max_pixels_option, seed_option, space_option, threads_option,
                       verbosity_options)
 
 log = logging.getLogger("quantize")
@@ -21,7 +24,7 @@ log = logging.getLogger("quantize")
 @click.command()
 @click.argument("inputs", nargs=-1, required=True)
 @colors_option
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+@click.option("-o", "--output", type=click.Path(path_type=str), default=None,
               help="Output file (one input) or folder, mirroring folder inputs "
                    "[default: NAME-quantized.png beside each input].")
 @click.option("--format", "--ext", "fmt", type=click.Choice(list(OUTPUT_FORMATS)), default=None,
@@ -38,7 +41,7 @@ log = logging.getLogger("quantize")
 @space_option
 @click.option("--dither/--no-dither", default=False, show_default=True,
               help="Floyd-Steinberg error diffusion.")
-@click.option("--quality", type=click.FloatRange(min=0, min_open=True), default=None, metavar="PSNR",
+@click.option("--quality", type=click.FloatRange(min=0, max=100, min_open=True), default=None, metavar="PSNR",
               help="Use the fewest colors (up to --max-colors) that reach this PSNR in dB.")
 @click.option("--max-colors", type=click.IntRange(1, 256), default=256, show_default=True,
               help="Upper bound on colors for --quality.")
@@ -54,7 +57,8 @@ log = logging.getLogger("quantize")
 @threads_option
 @max_pixels_option
 @verbosity_options
-def compress(inputs, n_colors, output, fmt, suffix, in_place, shared_palette, save_palette, space, dither,
+@click.pass_context
+def compress(ctx, inputs, n_colors, output, fmt, suffix, in_place, shared_palette, save_palette, space, dither,
              quality, max_colors, palette_file, locked, compare, recursive, skip_existing, jobs, scheduler,
              report, seed, threads, max_pixels):
     """Reduce each INPUT image to N colors and write it as an indexed PNG (or GIF).
@@ -81,13 +85,23 @@ def compress(inputs, n_colors, output, fmt, suffix, in_place, shared_palette, sa
               palette_file is not None or shared_palette]
     if sum(chosen) != 1:
         raise click.UsageError("give exactly one of -k/--colors, --quality or --palette")
+    if quality is not None and not math.isfinite(quality):
+        raise click.BadParameter(f"{quality} is not a number of dB", param_hint="'--quality'")
     if save_palette and not shared_palette:
         raise click.UsageError("--save-palette goes with --shared-palette")
-    if in_place and output is not None:
-        raise click.UsageError("--in-place writes over the inputs: leave out -o")
+    if in_place and (output is not None or fmt is not None or suffix is not None):
+        raise click.UsageError("--in-place writes each input in its own format and name: leave out -o, "
+                               "--format and --suffix")
+    if suffix is not None and ("/" in suffix or os.sep in suffix):
+        raise click.BadParameter(f"{suffix!r} holds a folder separator; a suffix is added to a file name",
+                                 param_hint="'--suffix'")
+    if locked and palette_file is not None:
+        raise click.UsageError("--lock keeps colors in a learned palette; with --palette, add them to the file")
+    if quality is None and given(ctx, "max_colors"):
+        raise click.UsageError("--max-colors bounds --quality; with -k the number of colors is -k")
     try:
         palette = read_palette(palette_file) if palette_file else None
-        lock = [parse_color(c) for c in locked] or None
+        lock = list({parse_color(c).tobytes(): parse_color(c) for c in locked}.values()) or None
     except QuantizeError as error:
         raise click.BadParameter(str(error)) from None
     if lock and n_colors is not None and len(lock) > n_colors:
@@ -97,6 +111,7 @@ def compress(inputs, n_colors, output, fmt, suffix, in_place, shared_palette, sa
     if compare is not None and len(sources) > 1:
         raise click.UsageError("--compare takes one input")
     folder = output_folder(output, inputs, len(sources))
+    output = Path(output) if output is not None else None
     if not in_place and (output is None or folder is not None):
         suffix = suffix if suffix is not None else ("" if folder is not None else "-quantized")
         ext = "tif" if fmt == "tiff" else (fmt or "png")
@@ -107,7 +122,8 @@ def compress(inputs, n_colors, output, fmt, suffix, in_place, shared_palette, sa
     plan = OutputPlan([s.path for s in sources] + ([palette_file] if palette_file else []),
                       overwrite=not skip_existing, in_place=in_place, in_place_option=True)
     if in_place:
-        plans = [{"target": plan.claim(s.path, owner=s.path)} for s in sources]
+        # A symlinked input is replaced where it lives: the link stays a link.
+        plans = [{"target": plan.claim(Path(os.path.realpath(s.path)), owner=s.path)} for s in sources]
         for source in sources:
             format_of(source.path)  # each file keeps its format: not JPEG
     elif output is not None and folder is None:  # -o FILE
@@ -119,43 +135,36 @@ def compress(inputs, n_colors, output, fmt, suffix, in_place, shared_palette, sa
     else:
         plans = [{"target": plan.claim(target, owner=s.path)} for s, target in zip(sources, targets_of(sources))]
     if compare is not None:
-        plans[0]["compare_path"] = plan.claim(compare, owner=sources[0].path)
-    _refuse_alpha_in_bmp(sources, plans)
+        plans[0]["compare_path"] = require_png(plan.claim(compare, owner=sources[0].path), "--compare")
     report = claim_report(plan, report)
-    save_palette = plan.claim(save_palette) if save_palette else None
+    if save_palette is not None:
+        plan.claim(save_palette)
+        if save_palette.suffix.lstrip(".").lower() not in PALETTE_FORMATS:
+            raise UsageError(f"{save_palette}: a palette is saved as {', '.join(PALETTE_FORMATS)}; name it so")
     options = {"fmt": None if in_place else fmt or "png", "n_colors": n_colors, "quality": quality,
                "max_colors": max_colors, "space": space, "dither": dither, "palette": palette,
                "locked_colors": lock, "random_state": seed, "max_pixels": max_pixels}
     tasks, settled = tasks_for("compress", sources, plans, options, plan)
     runner = Runner(jobs, threads, scheduler)
-    if shared_palette:
-        palette_decision = plan.decide("the shared palette", [save_palette]) if save_palette else None
-        if tasks or (palette_decision and palette_decision.action == "run"):
-            with runner.executor(n_tasks=len(sources)) as executor:
-                palette, proportions = learn_shared_palette([s.path for s in sources], n_colors, space=space,
-                                                            random_state=seed, max_pixels=max_pixels,
-                                                            executor=executor)
-            tasks = [task.with_options(palette=palette) for task in tasks]
-            if palette_decision and palette_decision.action == "run":
-                write_palette(palette, proportions, make_folder_for(save_palette),
-                              overwrite=palette_decision.overwrite)
-        elif palette_decision:
-            log.info("%s", palette_decision.message)
+    if shared_palette and (tasks or save_palette is not None):
+        with runner.executor(n_tasks=len(sources)) as executor:
+            palette, proportions = learn_shared_palette([s.path for s in sources], n_colors, space=space,
+                                                        random_state=seed, max_pixels=max_pixels,
+                                                        executor=executor)
+        tasks = [task.with_options(palette=palette) for task in tasks]
+        if save_palette is not None:
+            _save_shared_palette(palette, proportions, save_palette, plan)
     execute(tasks, settled, runner=runner, report=report, quiet=log.getEffectiveLevel() > logging.WARNING)
 
 
-def _refuse_alpha_in_bmp(sources, plans):
-    """BMP holds no transparency: an input with an alpha channel cannot go there.
-    Told from the file headers, before any work."""
-    for source, targets in zip(sources, plans):
-        target = targets["target"]
-        if output_format(format_of(target)).alpha != "none":
-            continue
-        try:
-            with Image.open(source.path) as image:
-                alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
-        except (OSError, ValueError):
-            continue  # not an image: it fails alone, with its reason
-        if alpha:
-            raise UsageError(f"{source.path}: has transparency, which BMP cannot hold; "
-                             "write png, webp or tiff")
+def _save_shared_palette(palette, proportions, path, plan):
+    """Write the shared palette, by the one output rule; an existing file kept
+    because of it is named when it holds another palette than this run used."""
+    decision = plan.decide("the shared palette", [path])
+    if decision.action == "run":
+        write_palette(palette, proportions, make_folder_for(path), overwrite=decision.overwrite)
+    elif palette_bytes(palette, proportions, path.suffix.lstrip(".").lower(), name=path.stem) != path.read_bytes():
+        log.warning("warning: %s exists and holds another palette than this run's; kept (--overwrite to "
+                    "replace it)", path)
+    else:
+        log.info("%s", decision.message)

@@ -19,8 +19,8 @@ skip_existing_option = click.option(
          "(never an input).")
 max_pixels_option = click.option(
     "--max-pixels", type=click.IntRange(min=1), default=None,
-    help=f"Accept images above this many pixels [default: {DEFAULT_MAX_PIXELS}, Pillow's "
-         "decompression-bomb limit].")
+    help=f"Refuse images of more pixels than this [default: {DEFAULT_MAX_PIXELS}, Pillow's "
+         "decompression-bomb limit]; raise it for larger images you trust.")
 colors_option = click.option("-k", "--colors", "n_colors", type=click.IntRange(1, 256), default=None,
                              help="Number of palette colors (1-256).")
 
@@ -42,3 +42,8 @@ def verbosity_options(function):
                             help="Only errors on stderr.")(function)
     return click.option("-v", "--verbose", count=True, expose_value=False, callback=_verbose,
                         help="More messages on stderr: each file done or skipped (repeat for debug).")(function)
+
+
+def given(ctx, name):
+    """Whether the user gave option ``name`` rather than leaving its default."""
+    return ctx.get_parameter_source(name) not in (click.core.ParameterSource.DEFAULT, None)

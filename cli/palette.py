@@ -8,7 +8,7 @@ import numpy as np
 from quantize.batch import warnings_of
 from quantize.compress import compress_image
 from quantize.io import load_image, write_atomically
-from quantize.outputs import OutputPlan, make_folder_for
+from quantize.outputs import OutputPlan, make_folder_for, require_png
 from quantize.palette import FORMATS, palette_bytes
 from quantize.plots import pixel_cloud_plot
 
@@ -46,20 +46,26 @@ def palette(input, n_colors, fmt, output, plot, space, skip_existing, seed, thre
     """
     if n_colors is None:
         raise click.UsageError("-k/--colors is required")
-    if fmt is None and output is not None:
-        fmt = output.suffix.lstrip(".").lower()
-        if fmt not in FORMATS:
+    if output is not None:
+        named = output.suffix.lstrip(".").lower()
+        if fmt is None and named not in FORMATS:
             raise click.UsageError(f"cannot tell the format from {output}: name it .json, .csv, .gpl or "
                                    ".png, or pass --format")
+        if fmt is not None and named in FORMATS and named != fmt:
+            raise click.UsageError(f"{output}: the extension says {named}, --format says {fmt}; make them agree")
+        fmt = fmt or named
     fmt = fmt or "json"
     if fmt == "png" and output is None:
         raise click.UsageError("a PNG swatch needs -o FILE")
     plan = OutputPlan([input], overwrite=not skip_existing)
     targets = [plan.claim(path, owner=input) for path in (output, plot) if path is not None]
+    require_png(plot, "--plot")
     decision = plan.decide(input, targets)
-    if targets and decision.action == "skip":
+    if decision.action == "skip":
         log.warning("%s", decision.message)
-        return
+        if output is not None:
+            return
+        plot = None  # the palette still goes to stdout, which holds no earlier result
     for target in targets:  # before the work: a file in the way fails now
         make_folder_for(target)
     said = []

@@ -8,11 +8,11 @@ from PIL import Image
 
 from quantize.errors import QuantizeError, UsageError
 from quantize.io import load_image
-from quantize.outputs import OutputPlan, name_for, output_folder, place, without_own_outputs
+from quantize.outputs import OutputPlan, name_for, output_folder, place, require_png, without_own_outputs
 from quantize.segment import EDGES
 
 from .batch import Runner, batch_options, claim_report, execute, sources_or_fail, tasks_for
-from .options import max_pixels_option, seed_option, space_option, threads_option, verbosity_options
+from .options import given, max_pixels_option, seed_option, space_option, threads_option, verbosity_options
 
 log = logging.getLogger("quantize")
 
@@ -49,12 +49,12 @@ class EdgesType(click.ParamType):
               help="Rectangle around the subject: left,top,width,height in pixels. Outside is background.")
 @click.option("--edges", type=EdgesType(), default=",".join(EDGES), show_default=True,
               help="Without --box: image edges whose frame is background; drop one the subject touches.")
-@click.option("--mask", "mask_out", type=click.Path(path_type=Path), default=None,
+@click.option("--mask", "mask_out", type=click.Path(path_type=str), default=None,
               help="Write the mask (PNG, 255 = foreground), or with --labels the label map.")
-@click.option("--cutout", "cutout_out", type=click.Path(path_type=Path), default=None,
+@click.option("--cutout", "cutout_out", type=click.Path(path_type=str), default=None,
               help="Write the subject on a transparent background (RGBA PNG).")
 @click.option("--crop", is_flag=True, help="Crop the cutout to the subject.")
-@click.option("--overlay", "overlay_out", type=click.Path(path_type=Path), default=None,
+@click.option("--overlay", "overlay_out", type=click.Path(path_type=str), default=None,
               help="Write the photo with the background dimmed and the outline drawn (or the regions).")
 @click.option("--fg-seeds", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="Scribble image (same size): its non-black pixels are foreground. One input only.")
@@ -64,7 +64,7 @@ class EdgesType(click.ParamType):
               help="Keep every foreground part or only the largest.")
 @click.option("--smoothness", type=click.FloatRange(min=0), default=50.0, show_default=True,
               help="Weight of the boundary term: higher gives smoother, simpler outlines.")
-@click.option("--labels", "n_regions", type=click.IntRange(min=1), default=None, metavar="N",
+@click.option("--labels", "n_regions", type=click.IntRange(1, 65535), default=None, metavar="N",
               help="Instead of a foreground cut: N k-means regions over color and position.")
 @click.option("--spatial-weight", type=click.FloatRange(min=0), default=1.0, show_default=True,
               help="With --labels: 0 groups by color only; larger makes regions compact.")
@@ -74,7 +74,8 @@ class EdgesType(click.ParamType):
 @threads_option
 @max_pixels_option
 @verbosity_options
-def segment(inputs, box, edges, mask_out, cutout_out, crop, overlay_out, fg_seeds, bg_seeds, keep,
+@click.pass_context
+def segment(ctx, inputs, box, edges, mask_out, cutout_out, crop, overlay_out, fg_seeds, bg_seeds, keep,
             smoothness, n_regions, spatial_weight, space, recursive, skip_existing, jobs, scheduler, report,
             seed, threads, max_pixels):
     """Separate the subject of each INPUT photo from its background.
@@ -91,8 +92,13 @@ def segment(inputs, box, edges, mask_out, cutout_out, crop, overlay_out, fg_seed
       quantize segment a.jpg b.jpg --cutout out/ --crop
       quantize segment photo.jpg --labels 8 --spatial-weight 2 --overlay regions.png
     """
-    if n_regions is not None and (cutout_out or box or fg_seeds or bg_seeds):
+    if n_regions is not None and (cutout_out or box or fg_seeds or bg_seeds or crop or given(ctx, "edges")):
         raise click.UsageError("--labels makes a label map: use it with --mask and --overlay only")
+    if box is not None and given(ctx, "edges"):
+        raise click.UsageError("--edges sets the background without a box; with --box, outside the box is")
+    if n_regions is None and box is None and not edges and bg_seeds is None:
+        raise click.BadParameter("no edge leaves nothing as background: give --box, an edge or --bg-seeds",
+                                 param_hint="'--edges'")
     sources = sources_or_fail(inputs, recursive)
     if (fg_seeds or bg_seeds) and len(sources) > 1:
         raise click.UsageError("--fg-seeds/--bg-seeds belong to one image: give one input")
@@ -103,6 +109,8 @@ def segment(inputs, box, edges, mask_out, cutout_out, crop, overlay_out, fg_seed
                       overwrite=not skip_existing)
     plans = [{key: plan.claim(target, owner=source.path) for key, target in targets.items()}
              for source, targets in zip(sources, _targets(inputs, sources, *outputs))]
+    for key, option in (("mask", mask_out), ("cutout", cutout_out), ("overlay", overlay_out)):
+        require_png(plans[0].get(f"{key}_path") if option is not None else None, f"--{key}")
     report = claim_report(plan, report)
     options = {"space": space, "random_state": seed, "max_pixels": max_pixels, "crop": crop,
                "n_regions": n_regions, "spatial_weight": spatial_weight}
@@ -112,6 +120,10 @@ def segment(inputs, box, edges, mask_out, cutout_out, crop, overlay_out, fg_seed
                            fg_seeds=_seed_mask(fg_seeds), bg_seeds=_seed_mask(bg_seeds))
         except QuantizeError as error:
             raise click.BadParameter(str(error)) from None
+        fg, bg = options["fg_seeds"], options["bg_seeds"]
+        if fg is not None and bg is not None and fg.shape == bg.shape and (fg & bg).any():
+            raise UsageError(f"--fg-seeds and --bg-seeds overlap at {int((fg & bg).sum())} pixels: "
+                             "a pixel cannot be both")
         if len(sources) == 1:
             _check_fits(sources[0].path, box, options["fg_seeds"], options["bg_seeds"])
     tasks, settled = tasks_for("segment", sources, plans, options, plan)
@@ -134,7 +146,7 @@ def _targets(inputs, sources, mask_out, cutout_out, overlay_out, n_regions):
             continue
         folder = output_folder(option, inputs, len(sources)) if option is not None else None
         for source, targets in zip(sources, plans):
-            targets[key] = option if option is not None and folder is None else \
+            targets[key] = Path(option) if option is not None and folder is None else \
                 place(source, folder, name_for(source, sources, f"-{kind}", "png"))
     return plans
 

@@ -97,9 +97,11 @@ def discover(inputs, recursive=False):
     """Files to process from files, folders and glob patterns, in a stable order.
 
     A folder contributes its images (all levels with ``recursive``), each with
-    its path relative to the folder, so outputs can mirror the tree. Hidden
+    its path relative to the folder, so outputs can mirror the tree; a pattern's
+    matches are relative to the folder before its first wildcard. Hidden
     AppleDouble files and ``.DS_Store`` are ignored; other files are kept when
-    their extension or their content says image.
+    their extension or their content says image. A file given twice (or found
+    twice) is one input.
     """
     sources = []
     for item in inputs:
@@ -113,12 +115,33 @@ def discover(inputs, recursive=False):
         elif path.exists():
             sources.append(Source(path, Path(path.name), named=True))
         elif glob.has_magic(item):
+            root = _pattern_root(item)
             matches = sorted(Path(p) for p in glob.glob(item, recursive=True))
-            sources += [Source(p, Path(p.name)) for p in matches
+            sources += [Source(p, p.relative_to(root)) for p in matches
                         if p.is_file() and not _ignored(p) and _looks_like_image(p)]
         else:
             sources.append(Source(path, Path(path.name), named=True))  # fails: no such file
-    return sources
+    return _once_each(sources)
+
+
+def _pattern_root(pattern):
+    """The folder of a glob pattern before its first wildcard: 'shots/**/*.jpg' -> 'shots'."""
+    root = []
+    for part in Path(pattern).parts:
+        if glob.has_magic(part):
+            break
+        root.append(part)
+    return Path(*root) if root else Path(".")
+
+
+def _once_each(sources):
+    seen, unique = set(), []
+    for source in sources:
+        key = os.path.realpath(source.path)
+        if key not in seen:
+            seen.add(key)
+            unique.append(source)
+    return unique
 
 
 def remove_stale_temporaries(targets):
@@ -170,7 +193,7 @@ def run_task(task):
         record.status, record.error = "failed", naming(task.source, error)
     except Exception as error:  # noqa: BLE001 - one bad file must not stop the batch
         record.status, record.error = "failed", naming(task.source, f"{type(error).__name__}: {error}")
-    record.outputs = [str(t) for t in task.targets.values()]
+    record.outputs = [str(t) for t in task.targets.values()] if record.status == "ok" else []
     record.bytes_out = sum(t.stat().st_size for t in task.targets.values() if t.exists()) \
         if record.status == "ok" else 0
     record.seconds = time.perf_counter() - start

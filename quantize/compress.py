@@ -7,6 +7,7 @@ weights) -> colors to the feature space -> weighted k-means, coarse to fine
 """
 import io
 import math
+import os
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +19,8 @@ from . import _kernels
 from ._parallel import resolve_n_threads
 from ._validation import check_random_state
 from .codebook import Codebook
-from .errors import FewDistinctPointsWarning, InputError, OutputFormatWarning, UsageError
+from .errors import (FewDistinctPointsWarning, InputError, QualityNotReachedWarning, TransparencyWarning,
+                     UsageError)
 from .features import check_space, colors_to_features
 from .histogram import bin_colors, color_histogram
 from .io import check_output, load_image, write_atomically
@@ -51,8 +53,9 @@ class CompressedImage:
     labels : ndarray (M, N) uint8 palette indices
     counts : ndarray (n_colors,) pixels per palette entry
     mse, psnr : float
-        Mean squared error per channel (0-255 scale) against the input, and the
-        matching PSNR in dB (inf when exact).
+        Mean squared error per color channel (0-255 scale) against the input over
+        its visible pixels (an alpha error adds to it), and the matching PSNR in
+        dB (inf when exact).
     space : str
         Feature space the palette was fitted in.
     icc_profile : bytes or None
@@ -81,7 +84,7 @@ class CompressedImage:
         """A mode "P" image; per-entry alpha in ``info["transparency"]``."""
         image = Image.fromarray(self.labels, mode="P")
         image.putpalette(self.palette[:, :3].tobytes(), rawmode="RGB")
-        if self.palette.shape[1] == 4:
+        if self.palette.shape[1] == 4 and (self.palette[:, 3] < 255).any():  # opaque: no tRNS chunk
             image.info["transparency"] = bytes(self.palette[:, 3].tolist())
         if self.icc_profile:
             image.info["icc_profile"] = self.icc_profile
@@ -106,7 +109,7 @@ class CompressedImage:
                 partial = int(((alpha > 0) & (alpha < 255)).sum())
                 if partial:
                     warnings.warn(f"GIF keeps only full transparency: {partial} semi-transparent colors "
-                                  "written opaque (write png to keep them)", OutputFormatWarning, stacklevel=2)
+                                  "written opaque (write png to keep them)", TransparencyWarning, stacklevel=2)
             elif not spec.indexed_alpha:
                 image = Image.fromarray(self.to_array(), "RGBA")  # same colors, not indexed
         if spec.icc and self.icc_profile:
@@ -214,10 +217,7 @@ def compress_image(image, n_colors, *, space="lab", dither=False, random_state=N
     n_threads = resolve_n_threads(n_threads)
     rng = check_random_state(random_state)
     if palette is not None:
-        book = Codebook(np.asarray(palette), space)
-        if len(book.palette) > MAX_COLORS:
-            raise InputError(f"a palette for an indexed image holds at most {MAX_COLORS} colors, "
-                             f"this one has {len(book.palette)}")
+        book = _fixed_codebook(np.asarray(palette), loaded.pixels, space)
         pixels = book._match_channels(loaded.pixels)
         histogram = color_histogram(pixels, n_threads)
     else:
@@ -229,6 +229,27 @@ def compress_image(image, n_colors, *, space="lab", dither=False, random_state=N
     if palette is None:
         book = learn_palette(histogram, features, n_colors, space, rng, n_threads, locked, alpha_threshold)
     return _remap(pixels, histogram, features, book, dither, n_threads, loaded.icc_profile)
+
+
+def _fixed_codebook(palette, pixels, space):
+    """The Codebook of a given palette for these pixels. An opaque palette for an
+    image with transparency gains one transparent entry, so invisible pixels stay
+    invisible; semi-transparent pixels take opaque colors, with a warning."""
+    book = Codebook(palette, space)
+    if pixels.shape[2] == 4 and book.palette.shape[1] == 3:
+        alpha = pixels[:, :, 3]
+        opaque = np.hstack([book.palette, np.full((len(book.palette), 1), 255, np.uint8)])
+        entries = [opaque, np.zeros((1, 4), np.uint8)] if (alpha == 0).any() else [opaque]
+        book = Codebook(np.vstack(entries), space)
+        partial = int(((alpha > 0) & (alpha < 255)).sum())
+        if partial:
+            warnings.warn(f"{partial} semi-transparent pixels written opaque: the palette has no "
+                          "semi-transparent colors", TransparencyWarning, stacklevel=3)
+    if len(book.palette) > MAX_COLORS:
+        raise InputError(f"a palette for an indexed image holds at most {MAX_COLORS} colors, "
+                         f"this one has {len(book.palette)}"
+                         + (" with the transparent entry" if book.palette.shape[1] > palette.shape[1] else ""))
+    return book
 
 
 def _check_n_colors(n_colors):
@@ -251,9 +272,13 @@ def learn_palette(histogram, features, n_colors, space, rng, n_threads, locked=N
         locked = Codebook(locked, space)._match_channels(locked)
         reserved.extend(locked)
     n_learned = n_colors - len(reserved)
-    if n_learned < 0 or (n_learned == 0 and not reserved):
-        raise InputError(f"n_colors={n_colors} leaves no room for {len(reserved)} locked or transparent colors")
     visible = weights > 0
+    if n_learned < 0 or (n_learned == 0 and (not reserved or (visible.any() and locked is None))):
+        taken = " and ".join(part for part in (
+            "one transparent entry" if len(reserved) > (0 if locked is None else len(locked)) else "",
+            f"{len(locked)} locked colors" if locked is not None else "") if part)
+        raise InputError(f"n_colors={n_colors} leaves no color for the visible pixels after {taken}; "
+                         "ask for more colors")
     if n_learned == 0 or not visible.any():
         return Codebook(np.array(reserved, dtype=np.uint8).reshape(-1, colors.shape[1]), space)
     if visible.sum() <= n_learned:
@@ -332,10 +357,15 @@ def _remap(pixels, histogram, features, book, dither, n_threads, icc_profile):
         labels = rank[color_labels][histogram.inverse].reshape(pixels.shape[:2])
         diff = book.palette[color_labels].astype(np.float64) - histogram.colors
         weights = _visible(histogram.colors) * histogram.counts
-        n_values = weights.sum() * pixels.shape[2]
-        mse = float(np.sum(weights[:, None] * diff * diff) / n_values) if n_values else 0.0
+        n_visible = weights.sum()
+        mse = float(np.sum(weights[:, None] * diff * diff) / (COLOR_CHANNELS * n_visible)) if n_visible else 0.0
     psnr = math.inf if mse == 0 else 10 * math.log10(255.0 ** 2 / mse)
     return CompressedImage(palette, labels, counts[order].astype(np.int64), mse, psnr, book.space, icc_profile)
+
+
+# MSE is per color channel: an RGBA image's alpha error adds to the sum but is not
+# a channel of its own, so an opaque RGBA image scores as its RGB twin.
+COLOR_CHANNELS = 3
 
 
 def _visible(colors):
@@ -356,7 +386,7 @@ def _pixel_mse(pixels, palette, labels, block_rows=256):
         diff = palette[labels[start:start + block_rows]].astype(np.float64) - block
         total += float(np.sum(visible[..., None] * diff * diff))
         n_visible += float(visible.sum())
-    return total / (n_visible * pixels.shape[2]) if n_visible else 0.0
+    return total / (COLOR_CHANNELS * n_visible) if n_visible else 0.0
 
 
 def _dither(histogram, features, book, shape, n_threads):
@@ -377,8 +407,8 @@ def _dither(histogram, features, book, shape, n_threads):
 
 def compress_to_quality(image, target_psnr, *, max_colors=MAX_COLORS, **options):
     """The result with the fewest colors (at most ``max_colors``) whose PSNR reaches
-    ``target_psnr``, found by bisection; if none does, the ``max_colors`` result.
-    The returned PSNR says what was reached."""
+    ``target_psnr``, found by bisection; if none does, the ``max_colors`` result
+    with a :class:`QualityNotReachedWarning`. The returned PSNR says what was reached."""
     loaded = load_image(image, max_pixels=options.pop("max_pixels", None))
     pixels = loaded.pixels
 
@@ -387,8 +417,13 @@ def compress_to_quality(image, target_psnr, *, max_colors=MAX_COLORS, **options)
             warnings.simplefilter("ignore", FewDistinctPointsWarning)
             return compress_image(pixels, n, **options)
 
+    if not isinstance(target_psnr, (int, float, np.number)) or not 0 < target_psnr < math.inf:
+        raise InputError(f"target_psnr must be a finite number of dB > 0, got {target_psnr!r}")
     best = attempt(_check_n_colors(max_colors))
     if best.psnr < target_psnr:
+        warnings.warn(f"{len(best.palette)} colors reach {best.psnr:.1f} dB, short of the {target_psnr:g} dB "
+                      f"asked; raise the color limit (--max-colors) or lower the target",
+                      QualityNotReachedWarning, stacklevel=2)
         return _with_profile(best, loaded.icc_profile)
     low, high = 1, len(best.palette)  # the answer is in (low - 1, high]
     while low < high:
@@ -406,6 +441,15 @@ def _with_profile(result, icc_profile):
                            result.space, icc_profile)
 
 
+def _refuse_animation_in_place(source):
+    """In place, an animation would lose every frame but the first."""
+    with Image.open(source) as image:
+        n_frames = getattr(image, "n_frames", 1)
+    if n_frames > 1:
+        raise UsageError(f"{source}: animated ({n_frames} frames); in place only its first frame would "
+                         "be kept: write the result elsewhere with -o")
+
+
 def compress_file(source, target, *, fmt=None, n_colors=None, quality=None, max_colors=MAX_COLORS,
                   overwrite=False, compare_path=None, max_pixels=None, **options):
     """Compress one file and write it atomically; the per-file worker of the CLI.
@@ -418,6 +462,8 @@ def compress_file(source, target, *, fmt=None, n_colors=None, quality=None, max_
     if compare_path is not None:
         check_output(compare_path, overwrite)
     fmt = fmt or format_of(target)
+    if Path(target).exists() and os.path.samefile(source, target):
+        _refuse_animation_in_place(source)
     loaded = load_image(source, max_pixels=max_pixels)
     if quality is not None:
         result = compress_to_quality(loaded.pixels, quality, max_colors=max_colors, **options)

@@ -45,10 +45,11 @@ def mask_overlay(pixels, mask):
 
 
 def label_image(labels):
-    """A label map as an 8-bit ("L") PNG image when it fits, else 32-bit ("I")."""
+    """A label map as an 8-bit gray PNG image when it fits, else 16-bit (PNG has
+    no 32-bit gray; 65 536 regions are more than anyone asks for)."""
     if labels.max() < 256:
         return Image.fromarray(labels.astype(np.uint8), mode="L")
-    return Image.fromarray(labels.astype(np.int32), mode="I")
+    return Image.fromarray(labels.astype(np.uint16))  # mode "I;16"
 
 
 @dataclass(frozen=True)

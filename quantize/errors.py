@@ -39,9 +39,14 @@ class FewDistinctPointsWarning(UserWarning):
     """
 
 
+class QualityNotReachedWarning(UserWarning):
+    """No palette within the color limit reaches the quality asked for."""
+
+
 class FirstFrameWarning(UserWarning):
     """An animated image was read as its first frame only."""
 
 
-class OutputFormatWarning(UserWarning):
-    """The output format cannot keep part of the result (semi-transparency in a GIF)."""
+class TransparencyWarning(UserWarning):
+    """Semi-transparent pixels are written opaque: the output format (GIF) or the
+    given palette has no semi-transparent colors."""

@@ -1,6 +1,7 @@
 """Images in and out: every mode Pillow reads becomes 8-bit RGB or RGBA pixels, and
 files are written through a temporary file renamed into place."""
 import os
+import stat
 import tempfile
 import warnings
 from dataclasses import dataclass
@@ -65,8 +66,7 @@ def load_image(image, *, max_pixels=None):
                 return _from_pil(im, str(path))
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise InputError(f"{path}: {_pixel_count(path)} pixels, above the limit of {limit} that guards "
-                         "against decompression bombs; raise it with --max-pixels (max_pixels=) "
-                         "if you trust the file") from None
+                         "against decompression bombs; raise it (--max-pixels) if you trust the file") from None
     except UnidentifiedImageError:
         raise InputError(f"{path}: not an image file Pillow can read") from None
     except (OSError, SyntaxError, ValueError) as error:
@@ -149,6 +149,14 @@ def check_output(path, overwrite):
     return path
 
 
+def _mode_for(path):
+    """A replaced file keeps its permissions; a new one is readable by all."""
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        return 0o644
+
+
 def write_atomically(path, write, *, overwrite=False):
     """Call ``write(file)`` on a temporary file beside ``path``, then rename it into place.
 
@@ -165,7 +173,7 @@ def write_atomically(path, write, *, overwrite=False):
             write(f)
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
+        os.chmod(tmp, _mode_for(path))
         _lifetime.exit_if_orphaned()  # a worker whose batch was killed writes nothing more
         os.replace(tmp, path)
     except BaseException as error:

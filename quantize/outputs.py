@@ -74,16 +74,16 @@ class OutputPlan:
         return target
 
     def decide(self, source, targets):
-        """The skip/overwrite rule, the same for every command: outputs are made
-        whole or not at all (written to a temporary file and renamed), so when every
-        one exists the input is done and is skipped unless ``overwrite``; when only
-        some exist, a run was interrupted between them and the input is redone."""
+        """The skip/overwrite rule, the same for every command: an input any of
+        whose outputs exists is skipped unless ``overwrite``, so no existing file is
+        replaced without asking. Outputs appear whole (a temporary file renamed), so
+        a rerun of a killed run finishes the inputs it had not reached."""
         if self.in_place or self.overwrite:
             return Decision("run", True)
         existing = [t for t in targets if Path(t).exists()]
-        if existing and len(existing) == len(targets):
+        if existing:
             return Decision("skip", False, f"skipped {source} ({existing[0]} exists; {SKIP_HINT})")
-        return Decision("run", bool(existing))
+        return Decision("run", False)
 
 
 def make_folder_for(path):
@@ -107,8 +107,10 @@ def output_folder(output, inputs, n_sources):
     """
     if output is None:
         return None
+    text = str(output)  # as typed: Path() would drop a trailing slash
+    if text == "-":
+        raise UsageError("-o -: writing to stdout is not supported; name a file or a folder")
     output = Path(output)
-    text = str(output)
     folder_like = output.is_dir() or text.endswith(("/", os.sep)) or not output.suffix
     several = n_sources > 1 or len(inputs) > 1 or any(Path(i).is_dir() for i in inputs)
     if folder_like:
@@ -116,8 +118,8 @@ def output_folder(output, inputs, n_sources):
             raise UsageError(f"{output}: is a file, not a folder for the outputs")
         return output
     if several:
-        raise UsageError(f"{output}: names one file, but the inputs are {n_sources} files; "
-                         f"give a folder (end it with /)")
+        what = f"{n_sources} files" if n_sources > 1 else "a folder or a pattern"
+        raise UsageError(f"{output}: names one file, but the inputs are {what}; give a folder (end it with /)")
     return None
 
 
@@ -132,6 +134,13 @@ def without_own_outputs(sources, targets_of):
             owner_of.setdefault(_real(target), _real(source.path))
     kept = [s for s in sources if s.named or owner_of.get(_real(s.path), _real(s.path)) == _real(s.path)]
     return kept if len(kept) == len(sources) else without_own_outputs(kept, targets_of)
+
+
+def require_png(path, option):
+    """Outputs written only as PNG (masks, cutouts, overlays, plots) must be named so."""
+    if path is not None and Path(path).suffix.lower() != ".png":
+        raise UsageError(f"{path}: {option} is written as PNG; name it .png")
+    return path
 
 
 def name_for(source, sources, suffix, ext):

@@ -15,7 +15,8 @@ from .io import write_atomically
 FORMATS = ("json", "csv", "gpl", "png")
 # The PNG text chunk of a swatch that lists its colors, so the swatch reads back.
 SWATCH_KEY = "quantize:palette"
-_HEX = re.compile(r"#?([0-9a-fA-F]{6}|[0-9a-fA-F]{8})\b")
+# A color in a hex list: not the digits of a number such as 0.304362.
+_HEX = re.compile(r"(?<![\w.])#?([0-9a-fA-F]{6}|[0-9a-fA-F]{8})\b")
 
 
 def to_hex(color):
@@ -51,6 +52,8 @@ def read_palette(path):
             colors = _json_colors(json.loads(text))
         elif text.startswith("GIMP Palette"):
             colors = _gpl_colors(text)
+        elif text.lower().startswith("hex,"):  # the CSV that palette_bytes writes
+            colors = _csv_colors(text)
         else:
             colors = [parse_color(m.group(0)) for m in _HEX.finditer(text)]
     except (ValueError, KeyError, TypeError, InputError) as error:
@@ -94,6 +97,15 @@ def _json_colors(data):
     if isinstance(data, dict):
         data = data.get("palette", data.get("colors"))
     return [parse_color(item["hex"] if isinstance(item, dict) else item) for item in data]
+
+
+def _csv_colors(text):
+    """Colors of a CSV with a hex column; an alpha column of 255 everywhere means opaque."""
+    rows = list(csv.DictReader(io.StringIO(text)))
+    colors = [parse_color(row["hex"]) for row in rows]
+    if all(len(c) == 3 for c in colors) and any(row.get("alpha", "255") != "255" for row in rows):
+        colors = [np.append(c, np.uint8(int(row["alpha"]))) for c, row in zip(colors, rows)]
+    return colors
 
 
 def _gpl_colors(text):

@@ -78,6 +78,7 @@ def segment_foreground(image, box=None, *, fg_seeds=None, bg_seeds=None, edges=E
     -------
     mask : ndarray (M, N) bool
         True on the foreground, the shape of the image after EXIF orientation.
+        Fully transparent pixels of an RGBA image are background.
 
     Examples
     --------
@@ -91,8 +92,11 @@ def segment_foreground(image, box=None, *, fg_seeds=None, bg_seeds=None, edges=E
     >>> bool((mask == disc).mean() > 0.99)
     True
     """
-    pixels = load_image(image, max_pixels=max_pixels).pixels[:, :, :3]
+    loaded = load_image(image, max_pixels=max_pixels).pixels
+    pixels = loaded[:, :, :3]
     fg_hard, bg_hard = hard_labels(pixels.shape[:2], box, fg_seeds, bg_seeds, edges)
+    if loaded.shape[2] == 4:  # what is already transparent is background
+        bg_hard |= (loaded[:, :, 3] == 0) & ~fg_hard
     check_space(space)
     if keep not in ("all", "largest"):
         raise InputError(f"keep must be 'all' or 'largest', got {keep!r}")

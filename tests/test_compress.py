@@ -8,7 +8,7 @@ import reference
 from PIL import Image
 
 from quantize import Codebook, FewDistinctPointsWarning, InputError, compress_image, compress_to_quality
-from quantize.errors import OutputFormatWarning, UsageError
+from quantize.errors import TransparencyWarning, UsageError
 from quantize import _kernels
 from quantize import histogram as histogram_module
 from quantize.histogram import color_histogram
@@ -138,7 +138,7 @@ def test_formats_that_cannot_hold_the_result_are_refused_or_warned(photo):
         result.encoded("bmp")
     with pytest.raises(UsageError, match="JPEG cannot keep N colors"):
         result.encoded("jpg")
-    with pytest.warns(OutputFormatWarning, match="GIF keeps only full transparency"):
+    with pytest.warns(TransparencyWarning, match="GIF keeps only full transparency"):
         reopened = Image.open(io.BytesIO(result.encoded("gif")))
     assert np.asarray(reopened.convert("RGBA"))[:50, :, 3].max() == 0
 
@@ -157,8 +157,11 @@ def test_error_figures_count_only_visible_pixels(photo):
         assert a.mse == pytest.approx(b.mse) and a.psnr > 20
         labels = a.labels[:, 200:]
         diff = a.palette[labels].astype(float) - np.dstack([visible, np.full(visible.shape[:2], 255)])
-        assert a.mse == pytest.approx((diff ** 2).mean())
+        assert a.mse == pytest.approx((diff ** 2).sum(axis=2).mean() / 3)
         assert (a.palette[a.labels[:, :200], 3] == 0).all()
+    opaque = np.dstack([photo, np.full(photo.shape[:2], 255, np.uint8)])
+    assert compress_image(opaque, 16, random_state=0).mse == pytest.approx(
+        compress_image(photo, 16, random_state=0).mse)  # alpha is not a color channel
 
 
 def test_an_interrupted_histogram_leaves_the_table_clean(photo, monkeypatch):
@@ -242,7 +245,7 @@ def test_quality_target_picks_the_fewest_colors(photo):
     ({"n_colors": 0}, "n_colors must be an integer from 1 to 256"),
     ({"n_colors": 257}, "n_colors must be"),
     ({"n_colors": 4, "space": "hsv"}, "space must be one of"),
-    ({"n_colors": 2, "locked_colors": np.zeros((3, 3), np.uint8)}, "leaves no room"),
+    ({"n_colors": 2, "locked_colors": np.zeros((3, 3), np.uint8)}, "leaves no color"),
 ])
 def test_bad_arguments(photo, kwargs, match):
     n_colors = kwargs.pop("n_colors")
