@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from quantize.batch import learn_shared_palette
-from quantize.compress import OUTPUT_FORMATS, format_of, output_format
+from quantize.compress import OUTPUT_FORMATS, format_of
 from quantize.errors import QuantizeError, UsageError
 from quantize.outputs import (OutputPlan, make_folder_for, name_for, output_folder, place, require_png,
                               without_own_outputs)
