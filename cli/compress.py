@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from quantize.batch import learn_shared_palette
-from quantize.compress import OUTPUT_FORMATS, format_of
+from quantize.compress import DITHER_STRENGTH, OUTPUT_FORMATS, format_of
 from quantize.errors import QuantizeError, UsageError
 from quantize.outputs import (OutputPlan, make_folder_for, name_for, output_folder, place, require_png,
                               without_own_outputs)
@@ -38,9 +38,10 @@ log = logging.getLogger("quantize")
               help="Learn one palette of -k colors over all inputs (pooled pixel samples) and use it for each.")
 @click.option("--save-palette", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="With --shared-palette: also write the palette (.json, .csv, .gpl or .png).")
-@space_option
-@click.option("--dither/--no-dither", default=False, show_default=True,
-              help="Floyd-Steinberg error diffusion.")
+@space_option("oklab", "OKLab scored highest with SSIMULACRA2 and butteraugli.")
+@click.option("--dither", type=click.FloatRange(0, 1), is_flag=False, flag_value=DITHER_STRENGTH, default=0.0,
+              metavar="[STRENGTH]", help=f"Floyd-Steinberg error diffusion, STRENGTH 0-1 of each pixel's error "
+                                         f"passed on [--dither alone: {DITHER_STRENGTH}, measured best].")
 @click.option("--quality", type=click.FloatRange(min=0, max=100, min_open=True), default=None, metavar="PSNR",
               help="Use the fewest colors (up to --max-colors) that reach this PSNR in dB.")
 @click.option("--max-colors", type=click.IntRange(1, 256), default=256, show_default=True,

@@ -6,9 +6,12 @@ import click
 from quantize.features import SPACES
 from quantize.io import DEFAULT_MAX_PIXELS
 
-space_option = click.option(
-    "--space", type=click.Choice(SPACES), default="lab", show_default=True,
-    help="Color space colors are compared in: lab (perceptual), oklab, or rgb (best PSNR).")
+def space_option(default, why):
+    """--space, with the default that measured best for the command's job."""
+    return click.option("--space", type=click.Choice(SPACES), default=default, show_default=True,
+                        help=f"Color space colors are compared in: oklab, lab (CIELAB) or rgb (best PSNR). {why}")
+
+
 seed_option = click.option("--seed", type=int, default=0, show_default=True,
                            help="Random seed; the same seed gives the same output.")
 threads_option = click.option("--threads", type=click.IntRange(min=1), default=None,

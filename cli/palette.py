@@ -27,7 +27,7 @@ log = logging.getLogger("quantize")
               help="Palette file [default: print json/csv/gpl to stdout].")
 @click.option("--plot", type=click.Path(path_type=Path), default=None,
               help="Also write the pixel-cloud plot (PNG): pixels in two color planes, before and after.")
-@space_option
+@space_option("oklab", "As compress.")
 @skip_existing_option
 @seed_option
 @threads_option

@@ -68,7 +68,7 @@ class EdgesType(click.ParamType):
               help="Instead of a foreground cut: N k-means regions over color and position.")
 @click.option("--spatial-weight", type=click.FloatRange(min=0), default=1.0, show_default=True,
               help="With --labels: 0 groups by color only; larger makes regions compact.")
-@space_option
+@space_option("lab", "CIELAB measured best for the cut.")
 @batch_options
 @seed_option
 @threads_option

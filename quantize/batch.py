@@ -301,7 +301,7 @@ def sample_colors(path, n_samples, seed, max_pixels=None):
     return histogram.colors, histogram.counts
 
 
-def learn_shared_palette(paths, n_colors, *, space="lab", random_state=0, max_pixels=None,
+def learn_shared_palette(paths, n_colors, *, space="oklab", random_state=0, max_pixels=None,
                          n_samples=SHARED_SAMPLE, executor=None):
     """One palette for a set of images: weighted k-means on the pooled samples.
 

@@ -263,15 +263,16 @@ def test_dither_kernel_matches_its_source_and_nearest_when_flat():
     fixed = np.full((5, 7), -1, np.int32)
     fixed[2, 1:4] = 5  # pixels that keep label 5 and absorb the error
     got, plain = fixed.copy(), fixed.copy()
-    _kernels.nearest.dither_floyd_steinberg(image, centers, g.order, g.cc_sorted, low, high, got)
+    gain = rng.uniform(0, 1, (5, 7)).astype(np.float32)
+    _kernels.nearest.dither_floyd_steinberg(image, centers, g.order, g.cc_sorted, low, high, gain, got)
     reference.load_kernel_source("_nearest_pythran").dither_floyd_steinberg(
-        image, centers, g.order, g.cc_sorted, low, high, plain)
+        image, centers, g.order, g.cc_sorted, low, high, gain, plain)
     np.testing.assert_array_equal(got, plain)
     assert (got[2, 1:4] == 5).all() and (got >= 0).all()
     # An image made of palette colors has no error to diffuse: dithering is the identity.
     exact = np.ascontiguousarray(centers[rng.integers(0, 6, (5, 7))].astype(np.float32))
     got = np.full((5, 7), -1, np.int32)
-    _kernels.nearest.dither_floyd_steinberg(exact, centers, g.order, g.cc_sorted, low, high, got)
+    _kernels.nearest.dither_floyd_steinberg(exact, centers, g.order, g.cc_sorted, low, high, gain, got)
     np.testing.assert_array_equal(centers[got].astype(np.float32), exact)
 
 
