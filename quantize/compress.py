@@ -99,7 +99,7 @@ class CompressedImage:
         """The image file content in one of OUTPUT_FORMATS: PNG, GIF, TIFF and BMP
         indexed, WebP lossless; every one holds exactly the palette's colors."""
         spec = output_format(fmt)
-        image = self.to_pil()
+        image = self._packed().to_pil() if spec.name == "PNG" else self.to_pil()
         options = dict(spec.save_options)
         alpha = self.palette[:, 3] if self.palette.shape[1] == 4 else np.full(len(self.palette), 255)
         if (alpha < 255).any():
@@ -122,6 +122,21 @@ class CompressedImage:
         buffer = io.BytesIO()
         image.save(buffer, format=spec.name, **options)
         return buffer.getvalue()
+
+    def _packed(self):
+        """The same image with its palette in order of lightness when it has at most
+        16 colors: PNG packs those at 4 bits or fewer per pixel and filters the
+        rows, and neighbouring indices of similar colors make the filtered rows
+        smaller (4-20% on the sample photos at k = 16; at 8 bits the order changes
+        nothing)."""
+        if len(self.palette) > 16:
+            return self
+        lightness = colors_to_features(self.palette[:, :3], "oklab")[:, 0]
+        order = np.argsort(lightness, kind="stable")
+        rank = np.empty(len(order), dtype=self.labels.dtype)
+        rank[order] = np.arange(len(order))
+        return CompressedImage(self.palette[order], rank[self.labels], self.counts[order], self.mse, self.psnr,
+                               self.space, self.icc_profile)
 
 
 @dataclass(frozen=True)
