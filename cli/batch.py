@@ -160,8 +160,12 @@ def _summary(records, seconds, quiet):
     skipped = f"{count['skipped']} skipped" + (f" (outputs exist; {SKIP_HINT})" if count["skipped"] else "")
     if not quiet:
         click.echo(f"{plural(len(records), 'file')}: {count['ok']} done, {skipped}, "
-                   f"{count['failed']} failed; {bytes_in / 1e6:.1f} MB in, {bytes_out / 1e6:.1f} MB out; "
+                   f"{count['failed']} failed; {_size(bytes_in)} in, {_size(bytes_out)} out; "
                    f"{seconds:.1f} s", err=True)
+
+
+def _size(n_bytes):
+    return f"{n_bytes / 1e6:.1f} MB" if n_bytes >= 1e6 else f"{n_bytes / 1e3:.0f} kB"
 
 
 def _write_report(records, path):

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from quantize.batch import learn_shared_palette
-from quantize.compress import DITHER_STRENGTH, OUTPUT_FORMATS, format_of
+from quantize.compress import DITHER_STRENGTH, LOSSY_EXTENSIONS, OUTPUT_FORMATS, format_of
 from quantize.errors import QuantizeError, UsageError
 from quantize.outputs import (OutputPlan, make_folder_for, name_for, output_folder, place, require_png,
                               without_own_outputs)
@@ -36,6 +36,8 @@ log = logging.getLogger("quantize")
               help="Replace each input with its quantized version (same format; not JPEG).")
 @click.option("--shared-palette", is_flag=True,
               help="Learn one palette of -k colors over all inputs (pooled pixel samples) and use it for each.")
+@click.option("--per-frame-palette", is_flag=True,
+              help="Animations: fit a palette to each frame instead of one for all frames.")
 @click.option("--save-palette", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="With --shared-palette: also write the palette (.json, .csv, .gpl or .png).")
 @space_option("oklab", "OKLab scored highest with SSIMULACRA2 and butteraugli.")
@@ -59,7 +61,7 @@ log = logging.getLogger("quantize")
 @max_pixels_option
 @verbosity_options
 @click.pass_context
-def compress(ctx, inputs, n_colors, output, fmt, suffix, in_place, shared_palette, save_palette, space, dither,
+def compress(ctx, inputs, n_colors, output, fmt, suffix, in_place, shared_palette, per_frame_palette, save_palette, space, dither,
              quality, max_colors, palette_file, locked, compare, recursive, skip_existing, jobs, scheduler,
              report, seed, threads, max_pixels):
     """Reduce each INPUT image to N colors and write it as an indexed PNG (or GIF).
@@ -86,6 +88,8 @@ def compress(ctx, inputs, n_colors, output, fmt, suffix, in_place, shared_palett
               palette_file is not None or shared_palette]
     if sum(chosen) != 1:
         raise click.UsageError("give exactly one of -k/--colors, --quality or --palette")
+    if per_frame_palette and (palette_file or shared_palette):
+        raise click.UsageError("--per-frame-palette fits each frame; --palette and --shared-palette give one")
     if quality is not None and not math.isfinite(quality):
         raise click.BadParameter(f"{quality} is not a number of dB", param_hint="'--quality'")
     if save_palette and not shared_palette:
@@ -121,20 +125,21 @@ def compress(ctx, inputs, n_colors, output, fmt, suffix, in_place, shared_palett
             return [place(s, folder, name_for(s, some, suffix, ext)) for s in some]
         sources = without_own_outputs(sources, lambda some: [[t] for t in targets_of(some)])
     plan = OutputPlan([s.path for s in sources] + ([palette_file] if palette_file else []),
-                      overwrite=not skip_existing, in_place=in_place, in_place_option=True)
+                      overwrite=not skip_existing, in_place=in_place)
     if in_place:
         # A symlinked input is replaced where it lives: the link stays a link.
         plans = [{"target": plan.claim(Path(os.path.realpath(s.path)), owner=s.path)} for s in sources]
         for source in sources:
             format_of(source.path)  # each file keeps its format: not JPEG
     elif output is not None and folder is None:  # -o FILE
-        plans = [{"target": plan.claim(output, owner=sources[0].path)}]
+        plans = [{"target": plan.claim(output, owner=sources[0].path, hint=_in_place_hint(sources[0].path))}]
         named = format_of(output)
         if fmt is not None and fmt != named:
             raise UsageError(f"{output}: the extension says {named}, --format says {fmt}; make them agree")
         fmt = named
     else:
-        plans = [{"target": plan.claim(target, owner=s.path)} for s, target in zip(sources, targets_of(sources))]
+        plans = [{"target": plan.claim(target, owner=s.path, hint=_in_place_hint(s.path))}
+                 for s, target in zip(sources, targets_of(sources))]
     if compare is not None:
         plans[0]["compare_path"] = require_png(plan.claim(compare, owner=sources[0].path), "--compare")
     report = claim_report(plan, report)
@@ -144,7 +149,8 @@ def compress(ctx, inputs, n_colors, output, fmt, suffix, in_place, shared_palett
             raise UsageError(f"{save_palette}: a palette is saved as {', '.join(PALETTE_FORMATS)}; name it so")
     options = {"fmt": None if in_place else fmt or "png", "n_colors": n_colors, "quality": quality,
                "max_colors": max_colors, "space": space, "dither": dither, "palette": palette,
-               "locked_colors": lock, "random_state": seed, "max_pixels": max_pixels}
+               "locked_colors": lock, "random_state": seed, "max_pixels": max_pixels,
+               "per_frame_palette": per_frame_palette}
     tasks, settled = tasks_for("compress", sources, plans, options, plan)
     runner = Runner(jobs, threads, scheduler)
     if shared_palette and (tasks or save_palette is not None):
@@ -156,6 +162,11 @@ def compress(ctx, inputs, n_colors, output, fmt, suffix, in_place, shared_palett
         if save_palette is not None:
             _save_shared_palette(palette, proportions, save_palette, plan)
     execute(tasks, settled, runner=runner, report=report, quiet=log.getEffectiveLevel() > logging.WARNING)
+
+
+def _in_place_hint(source):
+    """The end of a refusal to write over ``source``: --in-place, where it would work."""
+    return "" if Path(source).suffix.lower().lstrip(".") in LOSSY_EXTENSIONS else " or pass --in-place"
 
 
 def _save_shared_palette(palette, proportions, path, plan):

@@ -46,6 +46,8 @@ def palette(input, n_colors, fmt, output, plot, space, skip_existing, seed, thre
     """
     if n_colors is None:
         raise click.UsageError("-k/--colors is required")
+    if input.is_dir():
+        raise click.UsageError(f"{input}: is a folder; palette reads one image (compress takes folders)")
     if output is not None:
         named = output.suffix.lstrip(".").lower()
         if fmt is None and named not in FORMATS:
@@ -78,7 +80,7 @@ def palette(input, n_colors, fmt, output, plot, space, skip_existing, seed, thre
             log.warning("warning: %s", warning)
     content = palette_bytes(result.palette, result.proportions, fmt, name=input.stem)
     if output is None:
-        click.echo(content.decode(), nl=False)
+        click.echo(content.decode(), nl=not content.endswith(b"\n"))
     else:
         write_atomically(output, lambda f: f.write(content), overwrite=decision.overwrite)
     if plot is not None:

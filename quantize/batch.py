@@ -172,7 +172,7 @@ def warnings_of(source, into):
 def run_task(task):
     """The per-file worker: run one task, never raise, return its Record. Warnings
     become lines of the Record, so they reach the user from any process."""
-    from .compress import compress_file
+    from .compress_files import compress_file
     from .cutout import segment_file
     start = time.perf_counter()
     record = Record(str(task.source), "ok")
@@ -184,7 +184,8 @@ def run_task(task):
                 make_folder_for(target)
             if task.command == "compress":
                 result = compress_file(task.source, n_threads=n_threads, **task.targets, **task.options)
-                record.colors, record.psnr, record.mse = len(result.palette), result.psnr, result.mse
+                colors = result.n_colors if hasattr(result, "n_colors") else len(result.palette)
+                record.colors, record.psnr, record.mse = colors, result.psnr, result.mse
             else:
                 result = segment_file(task.source, n_threads=n_threads, **task.targets, **task.options)
                 record.foreground_fraction = result.foreground_fraction
@@ -342,4 +343,5 @@ def learn_shared_palette(paths, n_colors, *, space="oklab", random_state=0, max_
     book = learn_palette(histogram, features, n_colors, space, check_random_state(random_state), n_threads)
     labels = book.encode_features(features, n_threads)
     weights = np.bincount(labels, weights=histogram.counts, minlength=len(book.palette))
-    return book.palette, weights / weights.sum()
+    order = np.argsort(-weights, kind="stable")  # most used first, as every palette
+    return book.palette[order], weights[order] / weights.sum()

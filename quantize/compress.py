@@ -7,7 +7,6 @@ weights) -> colors to the feature space -> weighted k-means, coarse to fine
 """
 import io
 import math
-import os
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,9 +22,8 @@ from .errors import (FewDistinctPointsWarning, InputError, QualityNotReachedWarn
                      UsageError)
 from .features import check_space, colors_to_features
 from .histogram import bin_colors, color_histogram
-from .io import check_output, load_image, write_atomically
+from .io import load_image
 from .lloyd import _Geometry, lloyd, weighted_tolerance
-from .plots import comparison
 from .seeding import _kmeans_plusplus
 
 MAX_COLORS = 256  # an indexed PNG or GIF holds at most 256 entries
@@ -160,7 +158,7 @@ OUTPUT_FORMATS = {
     "png": OutputFormat("PNG", "full", True, True),
     "gif": OutputFormat("GIF", "binary", True, False),
     "webp": OutputFormat("WEBP", "full", False, True, (("lossless", True), ("exact", True))),
-    "tiff": OutputFormat("TIFF", "full", False, True),
+    "tiff": OutputFormat("TIFF", "full", False, True, (("compression", "tiff_adobe_deflate"),)),
     "bmp": OutputFormat("BMP", "none", False, False),
 }
 _EXTENSIONS = {"png": "png", "gif": "gif", "webp": "webp", "tif": "tiff", "tiff": "tiff", "bmp": "bmp"}
@@ -480,40 +478,3 @@ def compress_to_quality(image, target_psnr, *, max_colors=MAX_COLORS, **options)
 def _with_profile(result, icc_profile):
     return CompressedImage(result.palette, result.labels, result.counts, result.mse, result.psnr,
                            result.space, icc_profile)
-
-
-def _refuse_animation_in_place(source):
-    """In place, an animation would lose every frame but the first."""
-    with Image.open(source) as image:
-        n_frames = getattr(image, "n_frames", 1)
-    if n_frames > 1:
-        raise UsageError(f"{source}: animated ({n_frames} frames); in place only its first frame would "
-                         "be kept: write the result elsewhere with -o")
-
-
-def compress_file(source, target, *, fmt=None, n_colors=None, quality=None, max_colors=MAX_COLORS,
-                  overwrite=False, compare_path=None, max_pixels=None, **options):
-    """Compress one file and write it atomically; the per-file worker of the CLI.
-
-    Exactly one of ``n_colors``, ``quality`` (target PSNR) or ``options["palette"]``
-    decides the palette. ``fmt`` defaults to the target's extension. Returns the
-    CompressedImage.
-    """
-    check_output(target, overwrite)  # fail before the work, not after
-    if compare_path is not None:
-        check_output(compare_path, overwrite)
-    fmt = fmt or format_of(target)
-    if Path(target).exists() and os.path.samefile(source, target):
-        _refuse_animation_in_place(source)
-    loaded = load_image(source, max_pixels=max_pixels)
-    if quality is not None:
-        result = compress_to_quality(loaded.pixels, quality, max_colors=max_colors, **options)
-    else:
-        result = compress_image(loaded.pixels, n_colors, **options)
-    result = _with_profile(result, loaded.icc_profile)
-    content = result.encoded(fmt)
-    write_atomically(target, lambda f: f.write(content), overwrite=overwrite)
-    if compare_path is not None:
-        picture = comparison(loaded.pixels, result.to_array())
-        write_atomically(compare_path, lambda f: picture.save(f, format="PNG"), overwrite=overwrite)
-    return result

@@ -93,11 +93,18 @@ def segment_file(source, *, mask_path=None, cutout_path=None, overlay_path=None,
     return result
 
 
+# A foreground below this fraction of the image is no subject: a speck the cut kept
+# (the cleaning keeps the largest part even when every part is below its size).
+MIN_SUBJECT = 0.001
+
+
 def _check_subject(mask, box):
-    """An empty or full mask is no cut: say so instead of writing it as a result."""
+    """An empty (or all but empty) or full mask is no cut: say so instead of writing
+    it as a result."""
     hint = "give --fg-seeds or a tighter box" if box is not None else "give --box or seeds"
-    if not mask.any():
-        raise NoSubjectError(f"no foreground found: {hint}")
+    if mask.mean() < MIN_SUBJECT:
+        found = f" ({int(mask.sum())} pixels)" if mask.any() else ""
+        raise NoSubjectError(f"no foreground found{found}: {hint}")
     if mask.all():
         raise NoSubjectError(f"no background found, the whole image came out as foreground: {hint}")
 

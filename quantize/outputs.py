@@ -42,11 +42,10 @@ class OutputPlan:
     inputs : paths the run reads (images, palette files, seed masks)
     overwrite : replace existing outputs instead of skipping their input
     in_place : an input may be replaced by its own output
-    in_place_option : the command offers --in-place (named in refusals)
     """
 
-    def __init__(self, inputs, *, overwrite=False, in_place=False, in_place_option=False):
-        self.overwrite, self.in_place, self.in_place_option = overwrite, in_place, in_place_option
+    def __init__(self, inputs, *, overwrite=False, in_place=False):
+        self.overwrite, self.in_place = overwrite, in_place
         self._inputs = {}
         self._input_inodes = {}
         for path in inputs:
@@ -56,14 +55,15 @@ class OutputPlan:
                 self._input_inodes.setdefault(inode, Path(path))
         self._claimed = {}
 
-    def claim(self, target, owner=None):
+    def claim(self, target, owner=None, hint=""):
         """Register ``target`` as an output (of input ``owner``, if any) and return it
-        as a Path; raise UsageError if it would replace an input or another output."""
+        as a Path; raise UsageError if it would replace an input or another output.
+        ``hint`` ends the refusal (" or pass --in-place" where that would work)."""
         target = Path(target)
         real = _real(target)
         source = self._inputs.get(real) or self._input_inodes.get(_inode(target))
         if source is not None and not (self.in_place and owner is not None and _real(owner) == _real(source)):
-            hint = " or pass --in-place" if self.in_place_option else ""
+            hint = hint if owner is not None and _real(owner) == _real(source) else ""
             raise UsageError(f"{target}: is the input {source}; an output never replaces an input: "
                              f"choose another output{hint}")
         if real in self._claimed:

@@ -101,6 +101,16 @@ def palette_of(path):
     return [tuple(flat[i:i + 3]) for i in range(0, len(flat), 3)]
 
 
+def frames_of(path):
+    """The durations of an animation's frames."""
+    with Image.open(path) as image:
+        durations = []
+        for index in range(getattr(image, "n_frames", 1)):
+            image.seek(index)
+            durations.append(int(image.info.get("duration", 0)))
+    return durations
+
+
 def alpha_of(path):
     with Image.open(path) as image:
         return np.asarray(image.convert("RGBA"))[:, :, 3]
@@ -131,14 +141,16 @@ class Case:
 CASES = [
     # compress: outputs never replace inputs, however the path is spelled
     Case("compress -o the input", "compress photo.jpg -k 8 -o photo.jpg --overwrite", 2,
-         r"photo.jpg: is the input photo.jpg; an output never replaces an input.*--in-place"),
+         r"photo.jpg: is the input photo.jpg; an output never replaces an input: choose another output\n",
+         no_message="--in-place"),  # a JPEG cannot be replaced in place either
+    Case("compress -o a PNG input", "compress cat.png -k 8 -o cat.png", 2, r"choose another output or pass --in-place"),
     Case("compress -o ./input", "compress cat.png -k 8 -o ./cat.png", 2, r"is the input cat.png"),
     Case("compress -o a symlink to the input", "compress cat.png -k 8 -o link.png --overwrite", 2,
          r"link.png: is the input cat.png"),
     Case("compress -o input by its absolute path", "compress cat.png -k 8 -o {abs}/cat.png", 2,
          r"is the input cat.png"),
-    Case("compress --compare onto the input", "compress photo.jpg -k 8 -o out.png --compare photo.jpg", 2,
-         r"photo.jpg: is the input", absent=("out.png",)),
+    Case("compress --compare onto the input", "compress cat.png -k 8 -o out.png --compare cat.png", 2,
+         r"cat.png: is the input", absent=("out.png",), no_message="--in-place"),
     Case("compress --report onto the palette file", "compress cat.png --palette brand.gpl -o p.png "
          "--report brand.gpl", 2, r"brand.gpl: is the input brand.gpl", absent=("p.png",)),
     Case("compress --save-palette onto an input", "compress cat.png photo.jpg -k 4 --shared-palette "
@@ -193,8 +205,10 @@ CASES = [
          exist=("out/rgba.bmp",), absent=("out/half.bmp",)),
     Case("compress semi-transparency into GIF warns", "compress soft.png -k 8 -o out.gif", 0,
          r"warning: soft.png: GIF keeps only full transparency"),
-    Case("compress an animation says it takes the first frame", "compress anim.gif -k 4 -o out.png", 0,
-         r"warning: anim.gif: animated \(4 frames\); only the first frame is used", exist=("out.png",)),
+    Case("compress an animation to APNG keeps every frame", "compress anim.gif -k 4 -o out.png", 0,
+         check=lambda d: frames_of(d / "out.png") == [100] * 4),
+    Case("compress an animation to BMP says it takes the first frame", "compress anim.gif -k 4 -o out.bmp", 0,
+         r"warning: anim.gif: animated \(4 frames\); only the first frame is used", exist=("out.bmp",)),
     Case("compress PSNR counts visible pixels", "compress half.png -k 16 -o out.png --report r.json", 0,
          check=lambda d: report_psnr(d / "r.json") > 25),
     Case("compress --quality on a half-transparent image", "compress half.png --quality 25 -o q.png", 0,
@@ -264,8 +278,8 @@ CASES = [
          check=lambda d: (d / "ro.png").stat().st_mode & 0o777 == 0o600),
     Case("compress --in-place through a symlink replaces its target", "compress link.png -k 4 --in-place", 0,
          changes=("cat.png",), check=lambda d: (d / "link.png").is_symlink() and mode(d / "cat.png") == "P"),
-    Case("compress --in-place on an animation", "compress anim.gif -k 4 --in-place", 1,
-         r"anim.gif: animated \(4 frames\); in place only its first frame would be kept"),
+    Case("compress --in-place on an animation keeps its frames", "compress anim.gif -k 4 --in-place", 0,
+         changes=("anim.gif",), check=lambda d: frames_of(d / "anim.gif") == [100] * 4),
     # palette
     Case("palette -o the input", "palette photo.jpg -k 8 -o photo.jpg --format json --overwrite", 2,
          r"photo.jpg: is the input photo.jpg; an output never replaces an input", no_message="--in-place"),
@@ -281,7 +295,7 @@ CASES = [
          exist=("logs/r.csv", "out.png")),
     Case("compress under a file", "compress cat.png -k 4 -o photo.jpg/x.png", 1,
          r"photo.jpg/x.png: cannot make its folder, a file is in the way"),
-    Case("palette of a folder", "palette in -k 4", 1, r"in: is a folder, not an image file"),
+    Case("palette of a folder", "palette in -k 4", 2, r"in: is a folder; palette reads one image"),
     Case("palette of a flat image warns", "palette gray.png -k 4", 0, r"warning: gray.png: only 1 distinct"),
     Case("palette format from an unknown extension", "palette cat.png -k 4 -o colors.txt", 2,
          r"cannot tell the format from colors.txt"),

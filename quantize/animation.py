@@ -1,0 +1,203 @@
+"""Animations: every frame of an animated GIF, APNG or WebP reduced to N colors.
+
+Frames are read as Pillow composes them (each a whole picture, disposal and
+blending applied), so they can be written back whole, in any of the formats
+that animate. By default one palette serves every frame: it is learned from the
+pixels of all frames at once (the frames stacked as one tall image), so a GIF
+holds one global color table and an APNG, which has a single palette, stays
+indexed. ``per_frame_palette`` fits each frame alone (a local color table per
+GIF frame; APNG frames then become RGBA of the same colors).
+"""
+import io
+import math
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+from .compress import MAX_COLORS, CompressedImage, compress_image, compress_to_quality
+from .errors import InputError, UsageError
+from .io import DEFAULT_MAX_PIXELS, _bomb_limit
+
+# Formats that hold an animation, by output format name.
+ANIMATED_FORMATS = ("gif", "png", "webp")
+DEFAULT_DURATION = 100  # ms per frame when the file gives none (browsers' usual fallback)
+
+
+@dataclass(frozen=True)
+class Frames:
+    """The frames of an animation, decoded: pixels (M, N, 3|4) uint8 each, with
+    their durations (ms), the loop count (0: forever) and the ICC profile."""
+    pixels: list
+    durations: list
+    loop: int
+    icc_profile: bytes | None
+
+
+def n_frames(path):
+    """Frames in an image file, read from its header: 1 for a still image, and for
+    anything that is not an image (loading it says why)."""
+    try:
+        with _bomb_limit(None), Image.open(path) as image:
+            return getattr(image, "n_frames", 1)
+    except (OSError, ValueError, SyntaxError):
+        return 1
+
+
+def load_frames(path, *, max_pixels=None):
+    """Every frame of an animated file as whole RGB(A) pictures."""
+    limit = DEFAULT_MAX_PIXELS if max_pixels is None else int(max_pixels)
+    with _bomb_limit(limit), Image.open(path) as image:
+        count = getattr(image, "n_frames", 1)
+        if image.width * image.height * count > limit:
+            raise InputError(f"{path}: {count} frames of {image.width}x{image.height}, above the limit of "
+                             f"{limit} pixels; raise it (--max-pixels) if you trust the file")
+        loop = int(image.info.get("loop", 0) or 0)
+        icc = image.info.get("icc_profile")
+        frames, durations = [], []
+        for index in range(count):
+            image.seek(index)
+            image.load()
+            durations.append(int(round(image.info.get("duration") or DEFAULT_DURATION)))
+            frames.append(image.convert("RGBA"))
+    pixels = [np.asarray(frame) for frame in frames]
+    if all((p[:, :, 3] == 255).all() for p in pixels):
+        pixels = [np.ascontiguousarray(p[:, :, :3]) for p in pixels]
+    return Frames(pixels, durations, loop, icc)
+
+
+@dataclass(frozen=True)
+class CompressedAnimation:
+    """The frames of an animation reduced to a palette (one shared, or one each).
+
+    frames : list of CompressedImage
+    durations : list of int, milliseconds per frame
+    loop : int, 0 for forever
+    shared_palette : bool
+    """
+    frames: list
+    durations: list
+    loop: int
+    shared_palette: bool
+    icc_profile: bytes | None = None
+
+    @property
+    def n_colors(self):
+        """The most colors any frame uses."""
+        return max(len(frame.palette) for frame in self.frames)
+
+    @property
+    def mse(self):
+        return float(np.mean([frame.mse for frame in self.frames]))
+
+    @property
+    def psnr(self):
+        return math.inf if self.mse == 0 else 10 * math.log10(255.0 ** 2 / self.mse)
+
+    def encoded(self, fmt):
+        """The animation file content: "gif" or "png" (APNG) indexed, "webp" lossless."""
+        fmt = str(fmt).lower()
+        if fmt not in ANIMATED_FORMATS:
+            raise UsageError(f"{fmt} cannot hold an animation; write {', '.join(ANIMATED_FORMATS)}")
+        has_alpha = any(frame.palette.shape[1] == 4 and (frame.palette[:, 3] < 255).any() for frame in self.frames)
+        # Whole frames: each replaces the last. A GIF's transparent index shows the
+        # previous frame, so with transparency each is cleared first (disposal 2,
+        # restore to background); an APNG frame replaces its area, alpha included
+        # (blend 0, source), so nothing need be cleared (disposal 0).
+        options = {"save_all": True, "duration": self.durations, "loop": self.loop}
+        if fmt == "gif":
+            options["disposal"] = 2 if has_alpha else 1
+            images = [_gif_frame(frame) for frame in self.frames]
+            transparent = [image.info.get("transparency") for image in images]
+            if has_alpha:
+                options["transparency"] = transparent[0]
+        elif fmt == "png":
+            indexed = self.shared_palette
+            images = [frame.to_pil() if indexed else Image.fromarray(frame.to_array()) for frame in self.frames]
+            options.update(disposal=0, blend=0)
+            if self.icc_profile:
+                options["icc_profile"] = self.icc_profile
+        else:
+            images = [Image.fromarray(frame.to_array()) for frame in self.frames]
+            options.update(lossless=True, exact=True)
+            if self.icc_profile:
+                options["icc_profile"] = self.icc_profile
+        buffer = io.BytesIO()
+        images[0].save(buffer, format={"png": "PNG", "gif": "GIF", "webp": "WEBP"}[fmt],
+                       append_images=images[1:], **options)
+        return buffer.getvalue()
+
+
+def _gif_frame(frame):
+    """A P image of a frame with its one transparent index (GIF has no alpha)."""
+    image = frame.to_pil()
+    image.info.pop("transparency", None)
+    if frame.palette.shape[1] == 4:
+        transparent = np.flatnonzero(frame.palette[:, 3] == 0)
+        if transparent.size:
+            image.info["transparency"] = int(transparent[0])
+    return image
+
+
+def compress_animation(frames, n_colors=None, *, quality=None, max_colors=MAX_COLORS, per_frame_palette=False,
+                       palette=None, dither=False, **options):
+    """Reduce every frame of an animation to at most ``n_colors`` colors.
+
+    Parameters
+    ----------
+    frames : Frames (from :func:`load_frames`) or a path
+    n_colors : int, 1..256
+    quality : float, optional
+        Instead of ``n_colors``: the fewest colors whose PSNR reaches this (dB),
+        found on all frames together (or each frame, with ``per_frame_palette``).
+    per_frame_palette : bool
+        A palette fitted to each frame instead of one for all.
+    palette : array_like (n, 3|4) uint8, optional
+        One fixed palette for every frame.
+    dither, **options
+        As :func:`quantize.compress_image` (space, random_state, n_threads, ...).
+
+    Returns
+    -------
+    CompressedAnimation
+    """
+    if not isinstance(frames, Frames):
+        frames = load_frames(frames)
+    if per_frame_palette and palette is None:
+        results = [_fit(pixels, n_colors, quality, max_colors, dither, options) for pixels in frames.pixels]
+        return CompressedAnimation(results, frames.durations, frames.loop, False, frames.icc_profile)
+    if palette is None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # warned below, once per frame
+            tall = np.concatenate(_same_channels(frames.pixels), axis=0)
+            palette = _fit(tall, n_colors, quality, max_colors, False, options).palette
+    remapped = [compress_image(pixels, None, palette=palette, dither=dither, **options) for pixels in frames.pixels]
+    return CompressedAnimation([_in_order(frame, palette) for frame in remapped], frames.durations, frames.loop,
+                               True, frames.icc_profile)
+
+
+def _fit(pixels, n_colors, quality, max_colors, dither, options):
+    if quality is not None:
+        return compress_to_quality(pixels, quality, max_colors=max_colors, dither=dither, **options)
+    return compress_image(pixels, n_colors, dither=dither, **options)
+
+
+def _same_channels(pixels):
+    if len({p.shape[2] for p in pixels}) == 1:
+        return pixels
+    return [p if p.shape[2] == 4 else np.dstack([p, np.full(p.shape[:2], 255, np.uint8)]) for p in pixels]
+
+
+def _in_order(frame, palette):
+    """The frame with its palette in the shared palette's order, so that every frame
+    of the file has the same palette (one GIF color table, one APNG PLTE)."""
+    palette = np.asarray(palette, dtype=np.uint8)
+    if palette.shape[1] != frame.palette.shape[1]:
+        return frame  # the frame gained a transparent entry: it keeps its own order
+    where = {color.tobytes(): index for index, color in enumerate(palette)}
+    shared_index = np.array([where[color.tobytes()] for color in frame.palette])
+    counts = np.zeros(len(palette), dtype=np.int64)
+    np.add.at(counts, shared_index, frame.counts)
+    labels = shared_index.astype(frame.labels.dtype)[frame.labels]
+    return CompressedImage(palette, labels, counts, frame.mse, frame.psnr, frame.space, frame.icc_profile)
