@@ -13,6 +13,7 @@ import numpy as np
 #pythran export index_listed(int32[:], int32[:], int32[:])
 #pythran export inverse_index(uint8[:,:], int32[:], int32[:], int)
 #pythran export clear_listed(int32[:], int32[:])
+#pythran export smoothness_weights(float32[:,:], int32[:], float64, float64, float64[:])
 
 
 def _code(r, g, b):
@@ -74,3 +75,26 @@ def clear_listed(table, codes):
     """Zero the table slots of the listed colors, leaving the table all zeros."""
     for j in range(codes.shape[0]):
         table[codes[j]] = 0
+
+
+def smoothness_weights(lightness, inverse, scale, floor, weights):
+    """Add each pixel's importance to its color's weight: ``floor + 1 / (1 + t * t)``
+    with ``t`` the lightness range of its 3x3 neighbourhood over ``scale``, so a
+    pixel in a smooth area weighs up to ``1 + floor`` and one in texture ``floor``.
+
+    lightness (M, N) float32; inverse (M * N,) int32 color of each pixel;
+    weights (n_colors,) float64, added to. Serial, so the sums do not depend on
+    a thread count.
+    """
+    n_rows, n_cols = lightness.shape
+    for r in range(n_rows):
+        top, bottom = max(r - 1, 0), min(r + 2, n_rows)
+        for c in range(n_cols):
+            low = high = lightness[r, c]
+            for rr in range(top, bottom):
+                for cc in range(max(c - 1, 0), min(c + 2, n_cols)):
+                    v = lightness[rr, cc]
+                    low = min(low, v)
+                    high = max(high, v)
+            t = (high - low) / scale
+            weights[inverse[r * n_cols + c]] += floor + 1.0 / (1.0 + t * t)

@@ -12,6 +12,7 @@ import contextlib
 import glob
 import multiprocessing
 import os
+import sys
 import time
 import warnings
 from dataclasses import asdict, dataclass, field, replace
@@ -30,6 +31,7 @@ from .outputs import make_folder_for
 IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp", ".ppm",
                     ".pgm", ".pbm", ".tga", ".ico", ".jp2", ".avif", ".heic"}
 IGNORED_NAMES = {".DS_Store", "Thumbs.db", "desktop.ini"}
+TRACKER_WARNING = "ignore:resource_tracker:UserWarning"
 
 
 @dataclass(frozen=True)
@@ -228,6 +230,11 @@ def local_executor(jobs):
             context.set_forkserver_preload(["quantize.batch", "quantize.compress", "quantize.cutout"])
     else:
         context = multiprocessing.get_context("spawn")
+    # When this process is killed, the resource tracker it starts cleans up the pool's
+    # semaphores and warns about each; the cleanup is the point, not the warning,
+    # which would reach the user raw. The tracker takes its -W options from these.
+    if TRACKER_WARNING not in sys.warnoptions:
+        sys.warnoptions.append(TRACKER_WARNING)
     # Each task carries its thread count (cores // jobs), so workers x threads <= cores.
     # Workers exit when this process dies, even by kill -9 (see _lifetime).
     return futures.ProcessPoolExecutor(max_workers=jobs, mp_context=context,

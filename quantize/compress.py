@@ -21,7 +21,7 @@ from .codebook import Codebook
 from .errors import (FewDistinctPointsWarning, InputError, QualityNotReachedWarning, TransparencyWarning,
                      UsageError)
 from .features import check_space, colors_to_features
-from .histogram import bin_colors, color_histogram
+from .histogram import ColorHistogram, bin_colors, color_histogram
 from .io import load_image
 from .lloyd import _Geometry, lloyd, weighted_tolerance
 from .seeding import _kmeans_plusplus
@@ -46,6 +46,14 @@ MAX_ITER_FINE = 6
 # SSIMULACRA2 at k = 64 and 256 (within 0.2 of the best at 16) and beat 1.0 with
 # butteraugli at every k (bench/compress.py).
 DITHER_STRENGTH = 0.8
+# Where the colors go: pixels weigh by the smoothness around them, so the palette
+# spends its colors where banding would show. A pixel whose 3x3 lightness range is
+# SMOOTH_SCALE (OKLab L, 0-1) weighs half of a flat one, plus TEXTURE_FLOOR so that
+# texture still counts. On the sample photos in OKLab, scale 0.05 raised SSIMULACRA2
+# by 4.5 / 3.4 / 0.7 at k = 16 / 64 / 256 and lowered butteraugli at each k (0.02
+# scored higher on SSIMULACRA2 at 64 and 256 but worse on butteraugli at 16).
+SMOOTH_SCALE = 0.05
+TEXTURE_FLOOR = 0.25
 
 
 @dataclass(frozen=True)
@@ -190,8 +198,8 @@ def format_of(path):
 
 
 def compress_image(image, n_colors, *, space="oklab", dither=False, random_state=None,
-                   palette=None, locked_colors=None, alpha_threshold=8, n_threads=None,
-                   max_pixels=None):
+                   palette=None, locked_colors=None, alpha_threshold=8, weigh_smoothness=None,
+                   n_threads=None, max_pixels=None):
     """Reduce an image to at most ``n_colors`` colors.
 
     Parameters
@@ -217,6 +225,11 @@ def compress_image(image, n_colors, *, space="oklab", dither=False, random_state
     alpha_threshold : int
         Pixels with alpha below this do not pull the palette; fully transparent
         pixels share one palette entry.
+    weigh_smoothness : bool, optional
+        Fit the palette with each pixel weighed by how smooth its surroundings
+        are (banding shows in a gradient, an error in grass does not), as
+        libimagequant does. Default: on, but for ``space="rgb"``, which then
+        minimizes the RGB error exactly.
     n_threads : int, optional
     max_pixels : int, optional
         Raise (or lower) Pillow's decompression-bomb limit for a file.
@@ -250,8 +263,24 @@ def compress_image(image, n_colors, *, space="oklab", dither=False, random_state
         histogram = color_histogram(pixels, n_threads)
     features = colors_to_features(histogram.colors, space, np.float32)
     if palette is None:
-        book = learn_palette(histogram, features, n_colors, space, rng, n_threads, locked, alpha_threshold)
+        fitted = histogram
+        if space != "rgb" if weigh_smoothness is None else weigh_smoothness:
+            fitted = ColorHistogram(histogram.colors, smoothness_weights(histogram, pixels.shape), histogram.inverse)
+        book = learn_palette(fitted, features, n_colors, space, rng, n_threads, locked, alpha_threshold)
     return _remap(pixels, histogram, features, book, strength, n_threads, loaded.icc_profile)
+
+
+def smoothness_weights(histogram, shape):
+    """Each color's weight for the fit: the sum over its pixels of how smooth their
+    3x3 neighbourhood is in OKLab lightness (1 + TEXTURE_FLOOR when flat,
+    TEXTURE_FLOOR in texture), in place of its pixel count."""
+    lightness = colors_to_features(histogram.colors[:, :3], "oklab", np.float32)[:, 0]
+    if histogram.colors.shape[1] == 4:  # the colors under transparent pixels are nobody's
+        lightness[histogram.colors[:, 3] == 0] = 0.0
+    per_pixel = np.ascontiguousarray(lightness[histogram.inverse].reshape(shape[:2]))
+    weights = np.zeros(len(histogram.colors))
+    _kernels.histogram.smoothness_weights(per_pixel, histogram.inverse, SMOOTH_SCALE, TEXTURE_FLOOR, weights)
+    return weights
 
 
 def dither_strength(dither):

@@ -110,20 +110,28 @@ def test_jobs_give_byte_identical_outputs(tree, tmp_path):
             assert (tmp_path / a / name).read_bytes() == (tmp_path / b / name).read_bytes(), name
 
 
-def test_a_killed_run_resumes_to_complete_outputs(tmp_path, photo):
+def _start_batch(tmp_path, photo, n_files, wait_for):
+    """Start ``quantize compress`` of ``n_files`` photos with --jobs 2 in a session
+    of its own; return (command, process, output folder) once ``wait_for``
+    outputs exist."""
     folder = tmp_path / "many"
     folder.mkdir()
-    for i in range(12):
-        Image.fromarray(np.roll(photo, 17 * i, axis=1)).save(folder / f"p{i:02d}.png")
+    for i in range(n_files):
+        Image.fromarray(np.roll(photo, 11 * i, axis=1)).save(folder / f"p{i:02d}.png")
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "quantize.cli.main", "-q", "compress", str(folder), "-k", "32",
+    command = [sys.executable, "-m", "quantize.cli.main", "-q", "compress", str(folder), "-k", "64",
                "-o", str(out), "--jobs", "2"]
     # cwd: not the repository root, where -m would import the uncompiled source tree.
     process = subprocess.Popen(command, start_new_session=True, cwd=tmp_path)
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and len(list(out.glob("*.png"))) < 3 and process.poll() is None:
-        time.sleep(0.05)
+    while time.monotonic() < deadline and len(list(out.glob("*.png"))) < wait_for and process.poll() is None:
+        time.sleep(0.02)
     assert process.poll() is None, "the run ended before it could be killed"
+    return command, process, out
+
+
+def test_a_killed_run_resumes_to_complete_outputs(tmp_path, photo):
+    command, process, out = _start_batch(tmp_path, photo, 12, wait_for=3)
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
     done_before = len(list(out.glob("*.png")))
@@ -154,18 +162,7 @@ def _processes_in_session(session):
 def test_killing_the_main_process_ends_the_run(tmp_path, photo):
     """kill -9 of the command (not its group): the fork server, the resource
     tracker and the workers all end, and no output appears after the kill."""
-    folder = tmp_path / "many"
-    folder.mkdir()
-    for i in range(40):
-        Image.fromarray(np.roll(photo, 11 * i, axis=1)).save(folder / f"p{i:02d}.png")
-    out = tmp_path / "out"
-    command = [sys.executable, "-m", "quantize.cli.main", "-q", "compress", str(folder), "-k", "64",
-               "-o", str(out), "--jobs", "2"]
-    process = subprocess.Popen(command, start_new_session=True, cwd=tmp_path)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and len(list(out.glob("*.png"))) < 2 and process.poll() is None:
-        time.sleep(0.02)
-    assert process.poll() is None, "the run ended before it could be killed"
+    _, process, out = _start_batch(tmp_path, photo, 40, wait_for=2)
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
     written = {p.name for p in out.glob("*.png")}

@@ -282,3 +282,31 @@ def test_the_handbook_example_in_two_lines(tmp_path):
     quantize.compress_image(china, 16).to_pil().save(tmp_path / "china-16.png")
     with Image.open(tmp_path / "china-16.png") as image:
         assert image.mode == "P" and len(image.getcolors()) == 16
+
+
+def test_smoothness_weights_against_numpy_and_their_source(photo):
+    from scipy import ndimage
+    lightness = np.random.default_rng(0).uniform(0, 1, (23, 31)).astype(np.float32)
+    lightness[5:15, 5:20] = 0.5  # a flat patch
+    inverse = np.random.default_rng(1).integers(0, 7, 23 * 31).astype(np.int32)
+    got, plain = np.zeros(7), np.zeros(7)
+    _kernels.histogram.smoothness_weights(lightness, inverse, 0.05, 0.25, got)
+    reference.load_kernel_source("_histogram_pythran").smoothness_weights(lightness, inverse, 0.05, 0.25, plain)
+    spread = ndimage.maximum_filter(lightness, 3, mode="nearest") - ndimage.minimum_filter(lightness, 3, mode="nearest")
+    expected = np.bincount(inverse, weights=(0.25 + 1 / (1 + (spread / 0.05) ** 2)).ravel(), minlength=7)
+    np.testing.assert_allclose(got, expected, rtol=1e-6)
+    np.testing.assert_allclose(plain, expected, rtol=1e-6)
+
+
+def test_palette_spends_colors_where_the_image_is_smooth(gradient):
+    """Half a smooth gradient, half noise: weighing by smoothness gives the gradient
+    more of the palette, so it bands less, and the rgb space keeps exact k-means."""
+    noise = np.random.default_rng(0).integers(0, 256, gradient.shape, dtype=np.uint8)
+    image = np.concatenate([gradient, noise], axis=1)
+    smooth = compress_image(image, 16, random_state=0)
+    plain = compress_image(image, 16, random_state=0, weigh_smoothness=False)
+    half = gradient.shape[1]
+
+    def gradient_error(result):
+        return np.mean((result.to_array()[:, :half].astype(float) - gradient) ** 2)
+    assert gradient_error(smooth) < gradient_error(plain)
