@@ -21,6 +21,23 @@ from .options import (colors_option, given, max_pixels_option, seed_option, spac
 log = logging.getLogger("quantize")
 
 
+class StrengthType(click.ParamType):
+    """--dither's optional value: a number from 0 to 1. Click reads the word after
+    --dither as its value when it is not an option, so say what to do when that
+    word was meant as an input."""
+    name = "STRENGTH"
+
+    def convert(self, value, param, ctx):
+        try:
+            strength = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a strength from 0 to 1 (an input? write --dither=0.8, or put "
+                      "--dither after the inputs)", param, ctx)
+        if not 0 <= strength <= 1:  # also refuses nan
+            self.fail(f"{value!r} is not a strength from 0 to 1", param, ctx)
+        return strength
+
+
 @click.command()
 @click.argument("inputs", nargs=-1, required=True)
 @colors_option
@@ -41,7 +58,7 @@ log = logging.getLogger("quantize")
 @click.option("--save-palette", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="With --shared-palette: also write the palette (.json, .csv, .gpl or .png).")
 @space_option("oklab", "OKLab scored highest with SSIMULACRA2 and butteraugli.")
-@click.option("--dither", type=click.FloatRange(0, 1), is_flag=False, flag_value=DITHER_STRENGTH, default=0.0,
+@click.option("--dither", type=StrengthType(), is_flag=False, flag_value=DITHER_STRENGTH, default=0.0,
               metavar="[STRENGTH]", help=f"Floyd-Steinberg error diffusion, STRENGTH 0-1 of each pixel's error "
                                          f"passed on [--dither alone: {DITHER_STRENGTH}, measured best].")
 @click.option("--quality", type=click.FloatRange(min=0, max=100, min_open=True), default=None, metavar="PSNR",
@@ -64,7 +81,8 @@ log = logging.getLogger("quantize")
 def compress(ctx, inputs, n_colors, output, fmt, suffix, in_place, shared_palette, per_frame_palette, save_palette, space, dither,
              quality, max_colors, palette_file, locked, compare, recursive, skip_existing, jobs, scheduler,
              report, seed, threads, max_pixels):
-    """Reduce each INPUT image to N colors and write it as an indexed PNG (or GIF).
+    """Reduce each INPUT image (or animation) to N colors: an indexed PNG by default,
+    or GIF, WebP (lossless), TIFF or BMP.
 
     \b
     Examples:

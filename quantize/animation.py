@@ -11,13 +11,13 @@ GIF frame; APNG frames then become RGBA of the same colors).
 import io
 import math
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from PIL import Image
 
-from .compress import MAX_COLORS, CompressedImage, compress_image, compress_to_quality
-from .errors import InputError, UsageError
+from .compress import MAX_COLORS, CompressedImage, _fixed_codebook, compress_image, compress_to_quality
+from .errors import InputError, TransparencyWarning, UsageError
 from .io import DEFAULT_MAX_PIXELS, _bomb_limit
 
 # Formats that hold an animation, by output format name.
@@ -28,11 +28,12 @@ DEFAULT_DURATION = 100  # ms per frame when the file gives none (browsers' usual
 @dataclass(frozen=True)
 class Frames:
     """The frames of an animation, decoded: pixels (M, N, 3|4) uint8 each, with
-    their durations (ms), the loop count (0: forever) and the ICC profile."""
+    their durations (ms), the loop count (0: forever; None: the file has none, a
+    GIF that plays once) and the ICC profile."""
     pixels: list
     durations: list
-    loop: int
-    icc_profile: bytes | None
+    loop: int | None
+    icc_profile: bytes | None = field(default=None, repr=False)
 
 
 def n_frames(path):
@@ -53,7 +54,8 @@ def load_frames(path, *, max_pixels=None):
         if image.width * image.height * count > limit:
             raise InputError(f"{path}: {count} frames of {image.width}x{image.height}, above the limit of "
                              f"{limit} pixels; raise it (--max-pixels) if you trust the file")
-        loop = int(image.info.get("loop", 0) or 0)
+        loop = image.info.get("loop")
+        loop = None if loop is None else int(loop)
         icc = image.info.get("icc_profile")
         frames, durations = [], []
         for index in range(count):
@@ -78,9 +80,9 @@ class CompressedAnimation:
     """
     frames: list
     durations: list
-    loop: int
+    loop: int | None
     shared_palette: bool
-    icc_profile: bytes | None = None
+    icc_profile: bytes | None = field(default=None, repr=False)
 
     @property
     def n_colors(self):
@@ -96,22 +98,35 @@ class CompressedAnimation:
         return math.inf if self.mse == 0 else 10 * math.log10(255.0 ** 2 / self.mse)
 
     def encoded(self, fmt):
-        """The animation file content: "gif" or "png" (APNG) indexed, "webp" lossless."""
+        """The animation file content: "gif" or "png" (APNG) indexed, "webp" lossless.
+
+        Pillow writes two consecutive frames that came out identical as one, with
+        their durations added: the animation plays the same."""
         fmt = str(fmt).lower()
         if fmt not in ANIMATED_FORMATS:
             raise UsageError(f"{fmt} cannot hold an animation; write {', '.join(ANIMATED_FORMATS)}")
-        has_alpha = any(frame.palette.shape[1] == 4 and (frame.palette[:, 3] < 255).any() for frame in self.frames)
+        alpha = [frame.palette[:, 3] for frame in self.frames if frame.palette.shape[1] == 4]
+        has_alpha = any((a < 255).any() for a in alpha)
         # Whole frames: each replaces the last. A GIF's transparent index shows the
         # previous frame, so with transparency each is cleared first (disposal 2,
         # restore to background); an APNG frame replaces its area, alpha included
         # (blend 0, source), so nothing need be cleared (disposal 0).
-        options = {"save_all": True, "duration": self.durations, "loop": self.loop}
+        options = {"save_all": True, "duration": self.durations}
+        if self.loop is not None:
+            options["loop"] = self.loop
+        elif fmt != "gif":  # a GIF without a loop count plays once; APNG and WebP say 1
+            options["loop"] = 1
         if fmt == "gif":
-            options["disposal"] = 2 if has_alpha else 1
+            partial = max(int(((a > 0) & (a < 255)).sum()) for a in alpha) if alpha else 0
+            if partial:
+                warnings.warn(f"GIF keeps only full transparency: {partial} semi-transparent colors written "
+                              "opaque (write png to keep them)", TransparencyWarning, stacklevel=2)
+            # optimize=False: Pillow would drop palette entries no pixel uses (a
+            # locked color) and give frames local color tables.
+            options.update(disposal=2 if has_alpha else 1, optimize=False)
             images = [_gif_frame(frame) for frame in self.frames]
-            transparent = [image.info.get("transparency") for image in images]
             if has_alpha:
-                options["transparency"] = transparent[0]
+                options["transparency"] = 0  # _gif_frame puts it first in every frame
         elif fmt == "png":
             indexed = self.shared_palette
             images = [frame.to_pil() if indexed else Image.fromarray(frame.to_array()) for frame in self.frames]
@@ -130,14 +145,24 @@ class CompressedAnimation:
 
 
 def _gif_frame(frame):
-    """A P image of a frame with its one transparent index (GIF has no alpha)."""
+    """A P image of a frame for a GIF, which has one transparent index and no
+    alpha: the fully transparent entry moves to index 0 in every frame, so one
+    transparency index serves them all (their palettes may differ)."""
+    if frame.palette.shape[1] == 4 and (frame.palette[:, 3] == 0).any():
+        transparent = int(np.flatnonzero(frame.palette[:, 3] == 0)[0])
+        order = np.r_[transparent, np.delete(np.arange(len(frame.palette)), transparent)]
+        frame = _reordered(frame, order)
     image = frame.to_pil()
     image.info.pop("transparency", None)
-    if frame.palette.shape[1] == 4:
-        transparent = np.flatnonzero(frame.palette[:, 3] == 0)
-        if transparent.size:
-            image.info["transparency"] = int(transparent[0])
     return image
+
+
+def _reordered(frame, order):
+    """The same frame with palette entry ``order[i]`` at index ``i``."""
+    rank = np.empty(len(order), dtype=frame.labels.dtype)
+    rank[order] = np.arange(len(order))
+    return CompressedImage(frame.palette[order], rank[frame.labels], frame.counts[order], frame.mse, frame.psnr,
+                           frame.space, frame.icc_profile)
 
 
 def compress_animation(frames, n_colors=None, *, quality=None, max_colors=MAX_COLORS, per_frame_palette=False,
@@ -167,11 +192,13 @@ def compress_animation(frames, n_colors=None, *, quality=None, max_colors=MAX_CO
     if per_frame_palette and palette is None:
         results = [_fit(pixels, n_colors, quality, max_colors, dither, options) for pixels in frames.pixels]
         return CompressedAnimation(results, frames.durations, frames.loop, False, frames.icc_profile)
-    if palette is None:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # warned below, once per frame
-            tall = np.concatenate(_same_channels(frames.pixels), axis=0)
+    tall = np.concatenate(_same_channels(frames.pixels), axis=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # warned below, once per frame
+        if palette is None:
             palette = _fit(tall, n_colors, quality, max_colors, False, options).palette
+        else:  # one transparent entry for the whole animation, if it needs one
+            palette = _fixed_codebook(np.asarray(palette), tall, options.get("space", "oklab")).palette
     remapped = [compress_image(pixels, None, palette=palette, dither=dither, **options) for pixels in frames.pixels]
     return CompressedAnimation([_in_order(frame, palette) for frame in remapped], frames.durations, frames.loop,
                                True, frames.icc_profile)

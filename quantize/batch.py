@@ -291,27 +291,43 @@ SHARED_SAMPLE = 65_536
 
 
 def sample_colors(path, n_samples, seed, max_pixels=None):
-    """Distinct colors and counts of up to ``n_samples`` pixels drawn from one
-    image, or the reason it cannot be read (it fails again, alone, in the remap)."""
+    """Distinct colors and counts of up to ``n_samples`` visible pixels drawn from
+    one image (every frame of an animation), and whether it has fully transparent
+    pixels; or the reason it cannot be read (it fails again, alone, in the remap)."""
     import numpy as np
 
+    from .animation import load_frames, n_frames
     from .histogram import color_histogram
     from .io import load_image
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # said once, by the file's own task
-            pixels = load_image(path, max_pixels=max_pixels).pixels[:, :, :3].reshape(-1, 3)
+            if n_frames(path) > 1:
+                frames = load_frames(path, max_pixels=max_pixels).pixels
+            else:
+                frames = [load_image(path, max_pixels=max_pixels).pixels]
     except QuantizeError as error:
         return naming(path, error)
+    pixels = np.concatenate([f.reshape(-1, f.shape[2]) if f.shape[2] == 4 else
+                             np.hstack([f.reshape(-1, 3), np.full((f.shape[0] * f.shape[1], 1), 255, np.uint8)])
+                             for f in frames])
+    transparent = pixels[:, 3] == 0
+    pixels = np.ascontiguousarray(pixels[~transparent, :3])
     if len(pixels) > n_samples:
         pixels = pixels[np.random.default_rng(seed).choice(len(pixels), n_samples, replace=False)]
+    if len(pixels) == 0:
+        return np.zeros((0, 3), np.uint8), np.zeros(0, np.int64), bool(transparent.any())
     histogram = color_histogram(pixels[None], 1)
-    return histogram.colors, histogram.counts
+    return histogram.colors, histogram.counts, bool(transparent.any())
 
 
 def learn_shared_palette(paths, n_colors, *, space="oklab", random_state=0, max_pixels=None,
                          n_samples=SHARED_SAMPLE, executor=None):
     """One palette for a set of images: weighted k-means on the pooled samples.
+
+    With transparency in any image, one color fewer is learned: the remap of a
+    transparent image adds a transparent entry, so no file holds more than
+    ``n_colors``.
 
     Workers of ``executor`` (a process pool or a Dask executor; default: this
     process) draw each file's pixel sample and return its distinct colors with
@@ -333,13 +349,16 @@ def learn_shared_palette(paths, n_colors, *, space="oklab", random_state=0, max_
                  [max_pixels] * len(paths))
     samples = executor.map(sample_colors, *arguments) if executor is not None else map(sample_colors, *arguments)
     pooled = np.zeros(1 << 24, dtype=np.int64)  # pixels drawn, per 8-bit RGB color
-    unreadable = []
+    unreadable, transparency = [], False
     for sample in samples:
         if isinstance(sample, str):
             unreadable.append(sample)
         else:
-            colors, counts = sample
+            colors, counts, transparent = sample
             pooled[color_codes(colors)] += counts  # a sample lists each color once
+            transparency |= transparent
+    if transparency:  # the remap adds a transparent entry: n_colors in all
+        n_colors = max(1, n_colors - 1)
     codes = np.flatnonzero(pooled)
     if codes.size == 0:
         raise InputError(f"no readable image to learn a shared palette from ({unreadable[0]})"

@@ -110,7 +110,7 @@ class CompressedImage:
         alpha = self.palette[:, 3] if self.palette.shape[1] == 4 else np.full(len(self.palette), 255)
         if (alpha < 255).any():
             if spec.alpha == "none":
-                raise UsageError(f"{spec.name} cannot hold transparency; write png, webp or tiff")
+                raise UsageError(f"{spec.name} cannot hold transparency; write png, webp, tiff or gif")
             if spec.alpha == "binary":
                 # GIF has one transparent index, not per-entry alpha.
                 image.info.pop("transparency", None)

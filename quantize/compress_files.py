@@ -1,11 +1,12 @@
 """The per-file worker of ``compress``: a still image or an animation read,
 reduced and written atomically."""
 import os
+import warnings
 from pathlib import Path
 
 from .animation import ANIMATED_FORMATS, compress_animation, load_frames, n_frames
 from .compress import MAX_COLORS, _with_profile, compress_image, compress_to_quality, format_of
-from .errors import UsageError
+from .errors import FirstFrameWarning, UsageError
 from .io import check_output, load_image, write_atomically
 from .plots import comparison
 
@@ -25,13 +26,15 @@ def compress_file(source, target, *, fmt=None, n_colors=None, quality=None, max_
         check_output(compare_path, overwrite)
     fmt = fmt or format_of(target)
     if n_frames(source) > 1 and fmt in ANIMATED_FORMATS:
-        if compare_path is not None:
-            raise UsageError(f"{source}: animated; --compare shows a still image")
         frames = load_frames(source, max_pixels=max_pixels)
         result = compress_animation(frames, n_colors, quality=quality, max_colors=max_colors,
                                     per_frame_palette=per_frame_palette, **options)
         content = result.encoded(fmt)
         write_atomically(target, lambda f: f.write(content), overwrite=overwrite)
+        if compare_path is not None:
+            warnings.warn("animated: --compare shows the first frame", FirstFrameWarning, stacklevel=2)
+            picture = comparison(frames.pixels[0], result.frames[0].to_array())
+            write_atomically(compare_path, lambda f: picture.save(f, format="PNG"), overwrite=overwrite)
         return result
     if Path(target).exists() and os.path.samefile(source, target) and n_frames(source) > 1:
         raise UsageError(f"{source}: animated; in place as {fmt} only its first frame would be kept: "

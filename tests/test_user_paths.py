@@ -37,6 +37,12 @@ def workspace(tmp_path, photo, monkeypatch):
     Image.fromarray(np.full((90, 120, 3), 128, np.uint8)).save(tmp_path / "gray.png")
     frames = [Image.fromarray(np.full((40, 40, 3), (40 * i, 90, 200), np.uint8)) for i in range(4)]
     frames[0].save(tmp_path / "anim.gif", save_all=True, append_images=frames[1:], duration=100)
+    holes = []
+    for i in range(3):  # an APNG whose frames have a hole each, in different places
+        frame = rgba.copy()
+        frame[:, 60 * i:60 * i + 50, 3] = 0
+        holes.append(Image.fromarray(frame))
+    holes[0].save(tmp_path / "tanim.png", save_all=True, append_images=holes[1:], duration=[100, 200, 300])
     (tmp_path / "brand.gpl").write_text("GIMP Palette\nName: brand\n#\n255 0 0 red\n0 0 255 blue\n")
     seeds = np.zeros((180, 240), np.uint8)
     seeds[80:100, 110:130] = 255
@@ -109,6 +115,21 @@ def frames_of(path):
             image.seek(index)
             durations.append(int(image.info.get("duration", 0)))
     return durations
+
+
+def all_frames_keep_holes(original, compressed, k):
+    """Every frame of ``compressed`` has the holes of ``original``'s and at most k colors."""
+    with Image.open(original) as a, Image.open(compressed) as b:
+        for index in range(a.n_frames):
+            a.seek(index)
+            b.seek(index)
+            alpha_a = np.asarray(a.convert("RGBA"))[:, :, 3]
+            rgba_b = np.asarray(b.convert("RGBA"))
+            if not (alpha_a == 0).any() or ((alpha_a == 0) != (rgba_b[:, :, 3] == 0)).any():
+                return False
+            if len(np.unique(rgba_b.reshape(-1, 4), axis=0)) > k:
+                return False
+    return True
 
 
 def alpha_of(path):
@@ -280,6 +301,14 @@ CASES = [
          changes=("cat.png",), check=lambda d: (d / "link.png").is_symlink() and mode(d / "cat.png") == "P"),
     Case("compress --in-place on an animation keeps its frames", "compress anim.gif -k 4 --in-place", 0,
          changes=("anim.gif",), check=lambda d: frames_of(d / "anim.gif") == [100] * 4),
+    Case("compress a shared palette over still and animated images with holes", "compress tanim.png half.png "
+         "-k 8 --shared-palette -o sp/ --jobs 1", 0, check=lambda d: frames_of(d / "sp/tanim.png") == [100, 200, 300]
+         and all_frames_keep_holes(d / "tanim.png", d / "sp/tanim.png", 8)),
+    Case("compress --compare with an animation shows its first frame", "compress anim.gif -k 4 -o a.gif "
+         "--compare cmp.png", 0, r"warning: anim.gif: animated: --compare shows the first frame",
+         exist=("cmp.png",), check=lambda d: frames_of(d / "a.gif") == [100] * 4),
+    Case("compress --dither before an input", "compress --dither cat.png -k 4", 2,
+         r"'cat.png' is not a strength from 0 to 1 \(an input\? write --dither=0.8"),
     # palette
     Case("palette -o the input", "palette photo.jpg -k 8 -o photo.jpg --format json --overwrite", 2,
          r"photo.jpg: is the input photo.jpg; an output never replaces an input", no_message="--in-place"),
