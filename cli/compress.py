@@ -100,28 +100,8 @@ def compress(ctx, inputs, n_colors, output, fmt, suffix, in_place, shared_palett
     them) unless --overwrite. Exit 0 if every file succeeded, 1 if any failed, 2
     for a usage error (found before any work).
     """
-    if shared_palette and (n_colors is None or palette_file or quality is not None):
-        raise click.UsageError("--shared-palette learns -k colors: give -k, not --palette or --quality")
-    chosen = [n_colors is not None and not shared_palette, quality is not None,
-              palette_file is not None or shared_palette]
-    if sum(chosen) != 1:
-        raise click.UsageError("give exactly one of -k/--colors, --quality or --palette")
-    if per_frame_palette and (palette_file or shared_palette):
-        raise click.UsageError("--per-frame-palette fits each frame; --palette and --shared-palette give one")
-    if quality is not None and not math.isfinite(quality):
-        raise click.BadParameter(f"{quality} is not a number of dB", param_hint="'--quality'")
-    if save_palette and not shared_palette:
-        raise click.UsageError("--save-palette goes with --shared-palette")
-    if in_place and (output is not None or fmt is not None or suffix is not None):
-        raise click.UsageError("--in-place writes each input in its own format and name: leave out -o, "
-                               "--format and --suffix")
-    if suffix is not None and ("/" in suffix or os.sep in suffix):
-        raise click.BadParameter(f"{suffix!r} holds a folder separator; a suffix is added to a file name",
-                                 param_hint="'--suffix'")
-    if locked and palette_file is not None:
-        raise click.UsageError("--lock keeps colors in a learned palette; with --palette, add them to the file")
-    if quality is None and given(ctx, "max_colors"):
-        raise click.UsageError("--max-colors bounds --quality; with -k the number of colors is -k")
+    _check_combinations(ctx, n_colors, fmt, suffix, in_place, shared_palette, per_frame_palette, save_palette,
+                        quality, palette_file, locked, output)
     try:
         palette = read_palette(palette_file) if palette_file else None
         lock = list({parse_color(c).tobytes(): parse_color(c) for c in locked}.values()) or None
@@ -133,31 +113,8 @@ def compress(ctx, inputs, n_colors, output, fmt, suffix, in_place, shared_palett
     sources = sources_or_fail(inputs, recursive)
     if compare is not None and len(sources) > 1:
         raise click.UsageError("--compare takes one input")
-    folder = output_folder(output, inputs, len(sources))
-    output = Path(output) if output is not None else None
-    if not in_place and (output is None or folder is not None):
-        suffix = suffix if suffix is not None else ("" if folder is not None else "-quantized")
-        ext = "tif" if fmt == "tiff" else (fmt or "png")
-
-        def targets_of(some):
-            return [place(s, folder, name_for(s, some, suffix, ext)) for s in some]
-        sources = without_own_outputs(sources, lambda some: [[t] for t in targets_of(some)])
-    plan = OutputPlan([s.path for s in sources] + ([palette_file] if palette_file else []),
-                      overwrite=not skip_existing, in_place=in_place)
-    if in_place:
-        # A symlinked input is replaced where it lives: the link stays a link.
-        plans = [{"target": plan.claim(Path(os.path.realpath(s.path)), owner=s.path)} for s in sources]
-        for source in sources:
-            format_of(source.path)  # each file keeps its format: not JPEG
-    elif output is not None and folder is None:  # -o FILE
-        plans = [{"target": plan.claim(output, owner=sources[0].path, hint=_in_place_hint(sources[0].path))}]
-        named = format_of(output)
-        if fmt is not None and fmt != named:
-            raise UsageError(f"{output}: the extension says {named}, --format says {fmt}; make them agree")
-        fmt = named
-    else:
-        plans = [{"target": plan.claim(target, owner=s.path, hint=_in_place_hint(s.path))}
-                 for s, target in zip(sources, targets_of(sources))]
+    plan, sources, plans, fmt = _plan_targets(inputs, sources, output, fmt, suffix, in_place, not skip_existing,
+                                              [palette_file] if palette_file else [])
     if compare is not None:
         plans[0]["compare_path"] = require_png(plan.claim(compare, owner=sources[0].path), "--compare")
     report = claim_report(plan, report)
@@ -180,6 +137,63 @@ def compress(ctx, inputs, n_colors, output, fmt, suffix, in_place, shared_palett
         if save_palette is not None:
             _save_shared_palette(palette, proportions, save_palette, plan)
     execute(tasks, settled, runner=runner, report=report, quiet=log.getEffectiveLevel() > logging.WARNING)
+
+
+def _check_combinations(ctx, n_colors, fmt, suffix, in_place, shared_palette, per_frame_palette, save_palette,
+                        quality, palette_file, locked, output):
+    """Usage errors of option combinations, before any file is read."""
+    if shared_palette and (n_colors is None or palette_file or quality is not None):
+        raise click.UsageError("--shared-palette learns -k colors: give -k, not --palette or --quality")
+    chosen = [n_colors is not None and not shared_palette, quality is not None,
+              palette_file is not None or shared_palette]
+    if sum(chosen) != 1:
+        raise click.UsageError("give exactly one of -k/--colors, --quality or --palette")
+    if per_frame_palette and (palette_file or shared_palette):
+        raise click.UsageError("--per-frame-palette fits each frame; --palette and --shared-palette give one")
+    if quality is not None and not math.isfinite(quality):
+        raise click.BadParameter(f"{quality} is not a number of dB", param_hint="'--quality'")
+    if save_palette and not shared_palette:
+        raise click.UsageError("--save-palette goes with --shared-palette")
+    if in_place and (output is not None or fmt is not None or suffix is not None):
+        raise click.UsageError("--in-place writes each input in its own format and name: leave out -o, "
+                               "--format and --suffix")
+    if suffix is not None and ("/" in suffix or os.sep in suffix):
+        raise click.BadParameter(f"{suffix!r} holds a folder separator; a suffix is added to a file name",
+                                 param_hint="'--suffix'")
+    if locked and palette_file is not None:
+        raise click.UsageError("--lock keeps colors in a learned palette; with --palette, add them to the file")
+    if quality is None and given(ctx, "max_colors"):
+        raise click.UsageError("--max-colors bounds --quality; with -k the number of colors is -k")
+
+
+def _plan_targets(inputs, sources, output, fmt, suffix, in_place, overwrite, other_inputs):
+    """The output plan; the sources, less this run's own outputs found beside
+    them; each one's {"target": path}, claimed; and the output format."""
+    folder = output_folder(output, inputs, len(sources))
+    output = Path(output) if output is not None else None
+    if not in_place and (output is None or folder is not None):
+        suffix = suffix if suffix is not None else ("" if folder is not None else "-quantized")
+        ext = "tif" if fmt == "tiff" else (fmt or "png")
+
+        def targets_of(some):
+            return [place(s, folder, name_for(s, some, suffix, ext)) for s in some]
+        sources = without_own_outputs(sources, lambda some: [[t] for t in targets_of(some)])
+    plan = OutputPlan([s.path for s in sources] + other_inputs, overwrite=overwrite, in_place=in_place)
+    if in_place:
+        # A symlinked input is replaced where it lives: the link stays a link.
+        plans = [{"target": plan.claim(Path(os.path.realpath(s.path)), owner=s.path)} for s in sources]
+        for source in sources:
+            format_of(source.path)  # each file keeps its format: not JPEG
+    elif output is not None and folder is None:  # -o FILE
+        plans = [{"target": plan.claim(output, owner=sources[0].path, hint=_in_place_hint(sources[0].path))}]
+        named = format_of(output)
+        if fmt is not None and fmt != named:
+            raise UsageError(f"{output}: the extension says {named}, --format says {fmt}; make them agree")
+        fmt = named
+    else:
+        plans = [{"target": plan.claim(target, owner=s.path, hint=_in_place_hint(s.path))}
+                 for s, target in zip(sources, targets_of(sources))]
+    return plan, sources, plans, fmt
 
 
 def _in_place_hint(source):
