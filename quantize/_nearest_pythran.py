@@ -28,7 +28,7 @@ import numpy as np
 #pythran export assign_nearest(float64[:,:], float64[:,:], int64[:,:], float64[:,:], int32[:], float64[:], float64[:], bool, int, int)
 #pythran export labelled_sqdist(float32[:,:], float64[:,:], int32[:], float64[:], int, int)
 #pythran export labelled_sqdist(float64[:,:], float64[:,:], int32[:], float64[:], int, int)
-#pythran export dither_floyd_steinberg(float32[:,:,:], float64[:,:], int64[:,:], float64[:,:], float64[:], float64[:], float32[:,:], int32[:,:])
+#pythran export dither_floyd_steinberg(float32[:,:,:], float64[:,:], int64[:,:], float64[:,:], float64[:], float64[:], float64, int32[:,:])
 
 
 def _geometry_row(centers, order, cc_bound, a, n_sorted):
@@ -156,7 +156,7 @@ def labelled_sqdist(X, centers, labels, out, chunk_rows, n_threads):
         _sqdist_chunk(X, centers, labels, out, c * chunk_rows, min(n, (c + 1) * chunk_rows))
 
 
-def dither_floyd_steinberg(image, centers, order, cc_bound, low, high, gain, labels):
+def dither_floyd_steinberg(image, centers, order, cc_bound, low, high, strength, labels):
     """Label every pixel of ``image`` (M, N, C) with Floyd-Steinberg error diffusion.
 
     Rows are scanned in serpentine order (left to right, then right to left), so
@@ -165,8 +165,8 @@ def dither_floyd_steinberg(image, centers, order, cc_bound, low, high, gain, lab
     smearing across flat areas. Serial by nature: each pixel needs the error of
     the one before.
 
-    ``gain`` (M, N) float32 scales the error each pixel passes on: the strength
-    of the dithering, lowered where the eye needs none (edges, texture).
+    ``strength`` is the share of each pixel's error passed on (1: classic
+    Floyd-Steinberg).
 
     ``labels`` (M, N) int32 is read first: a pixel whose label is already >= 0
     keeps it and drops the error diffused into it, passing none on (transparent
@@ -207,9 +207,8 @@ def dither_floyd_steinberg(image, centers, order, cc_bound, low, high, gain, lab
                     best = j
             labels[r, col] = best
             hint = best
-            g = gain[r, col]
             for f in range(n_features):
-                e = (value[f] - centers[best, f]) * g
+                e = (value[f] - centers[best, f]) * strength
                 current[col + 1 + step, f] += e * (7.0 / 16.0)
                 below[col + 1 - step, f] += e * (3.0 / 16.0)
                 below[col + 1, f] += e * (5.0 / 16.0)

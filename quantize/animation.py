@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from PIL import Image
 
-from .compress import MAX_COLORS, CompressedImage, _fixed_codebook, compress_image, compress_to_quality
+from .compress import (MAX_COLORS, CompressedImage, _fixed_codebook, compress_image, compress_to_quality,
+                       fit_palette)
 from .errors import InputError, TransparencyWarning, UsageError
-from .io import DEFAULT_MAX_PIXELS, _bomb_limit
+from .io import DEFAULT_MAX_PIXELS, _bomb_limit, _from_pil, open_image
 
 # Formats that hold an animation, by output format name.
 ANIMATED_FORMATS = ("gif", "png", "webp")
@@ -47,10 +48,17 @@ def n_frames(path):
 
 
 def load_frames(path, *, max_pixels=None):
-    """Every frame of an animated file as whole RGB(A) pictures."""
-    limit = DEFAULT_MAX_PIXELS if max_pixels is None else int(max_pixels)
-    with _bomb_limit(limit), Image.open(path) as image:
+    """Every frame of an image file as whole RGB(A) pictures (one for a still
+    image, read as :func:`quantize.load_image` reads it), refused like a still
+    image when the frames hold more pixels than the limit."""
+    with open_image(path, max_pixels=max_pixels) as image:
         count = getattr(image, "n_frames", 1)
+        if count == 1:
+            image.load()
+            still = _from_pil(image, str(path))
+            return Frames([still.pixels], [int(image.info.get("duration") or DEFAULT_DURATION)], None,
+                          still.icc_profile)
+        limit = DEFAULT_MAX_PIXELS if max_pixels is None else int(max_pixels)
         if image.width * image.height * count > limit:
             raise InputError(f"{path}: {count} frames of {image.width}x{image.height}, above the limit of "
                              f"{limit} pixels; raise it (--max-pixels) if you trust the file")
@@ -151,18 +159,10 @@ def _gif_frame(frame):
     if frame.palette.shape[1] == 4 and (frame.palette[:, 3] == 0).any():
         transparent = int(np.flatnonzero(frame.palette[:, 3] == 0)[0])
         order = np.r_[transparent, np.delete(np.arange(len(frame.palette)), transparent)]
-        frame = _reordered(frame, order)
+        frame = frame.reordered(order)
     image = frame.to_pil()
     image.info.pop("transparency", None)
     return image
-
-
-def _reordered(frame, order):
-    """The same frame with palette entry ``order[i]`` at index ``i``."""
-    rank = np.empty(len(order), dtype=frame.labels.dtype)
-    rank[order] = np.arange(len(order))
-    return CompressedImage(frame.palette[order], rank[frame.labels], frame.counts[order], frame.mse, frame.psnr,
-                           frame.space, frame.icc_profile)
 
 
 def compress_animation(frames, n_colors=None, *, quality=None, max_colors=MAX_COLORS, per_frame_palette=False,
@@ -196,7 +196,7 @@ def compress_animation(frames, n_colors=None, *, quality=None, max_colors=MAX_CO
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # warned below, once per frame
         if palette is None:
-            palette = _fit(tall, n_colors, quality, max_colors, False, options).palette
+            palette = _shared_palette(tall, n_colors, quality, max_colors, options)
         else:  # one transparent entry for the whole animation, if it needs one
             palette = _fixed_codebook(np.asarray(palette), tall, options.get("space", "oklab")).palette
     remapped = [compress_image(pixels, None, palette=palette, dither=dither, **options) for pixels in frames.pixels]
@@ -210,6 +210,14 @@ def _fit(pixels, n_colors, quality, max_colors, dither, options):
     return compress_image(pixels, n_colors, dither=dither, **options)
 
 
+def _shared_palette(pixels, n_colors, quality, max_colors, options):
+    """One palette for all frames (stacked as one image): learned only, unless a
+    quality target needs the remaps to measure it."""
+    if quality is not None:
+        return compress_to_quality(pixels, quality, max_colors=max_colors, **options).palette
+    return fit_palette(pixels, n_colors, **options)
+
+
 def _same_channels(pixels):
     if len({p.shape[2] for p in pixels}) == 1:
         return pixels
@@ -220,8 +228,6 @@ def _in_order(frame, palette):
     """The frame with its palette in the shared palette's order, so that every frame
     of the file has the same palette (one GIF color table, one APNG PLTE)."""
     palette = np.asarray(palette, dtype=np.uint8)
-    if palette.shape[1] != frame.palette.shape[1]:
-        return frame  # the frame gained a transparent entry: it keeps its own order
     where = {color.tobytes(): index for index, color in enumerate(palette)}
     shared_index = np.array([where[color.tobytes()] for color in frame.palette])
     counts = np.zeros(len(palette), dtype=np.int64)

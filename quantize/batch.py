@@ -296,22 +296,16 @@ def sample_colors(path, n_samples, seed, max_pixels=None):
     pixels; or the reason it cannot be read (it fails again, alone, in the remap)."""
     import numpy as np
 
-    from .animation import load_frames, n_frames
+    from .animation import load_frames
     from .histogram import color_histogram
-    from .io import load_image
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # said once, by the file's own task
-            if n_frames(path) > 1:
-                frames = load_frames(path, max_pixels=max_pixels).pixels
-            else:
-                frames = [load_image(path, max_pixels=max_pixels).pixels]
+            frames = load_frames(path, max_pixels=max_pixels).pixels
     except QuantizeError as error:
         return naming(path, error)
-    pixels = np.concatenate([f.reshape(-1, f.shape[2]) if f.shape[2] == 4 else
-                             np.hstack([f.reshape(-1, 3), np.full((f.shape[0] * f.shape[1], 1), 255, np.uint8)])
-                             for f in frames])
-    transparent = pixels[:, 3] == 0
+    pixels = np.concatenate([f.reshape(-1, f.shape[2]) for f in frames])
+    transparent = pixels[:, 3] == 0 if pixels.shape[1] == 4 else np.zeros(len(pixels), bool)
     pixels = np.ascontiguousarray(pixels[~transparent, :3])
     if len(pixels) > n_samples:
         pixels = pixels[np.random.default_rng(seed).choice(len(pixels), n_samples, replace=False)]

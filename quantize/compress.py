@@ -129,6 +129,13 @@ class CompressedImage:
         image.save(buffer, format=spec.name, **options)
         return buffer.getvalue()
 
+    def reordered(self, order):
+        """The same image with palette entry ``order[i]`` at index ``i``."""
+        rank = np.empty(len(order), dtype=self.labels.dtype)
+        rank[order] = np.arange(len(order))
+        return CompressedImage(self.palette[order], rank[self.labels], self.counts[order], self.mse, self.psnr,
+                               self.space, self.icc_profile)
+
     def _packed(self):
         """The same image with its palette in order of lightness when it has at most
         16 colors: PNG packs those at 4 bits or fewer per pixel and filters the
@@ -138,11 +145,7 @@ class CompressedImage:
         if len(self.palette) > 16:
             return self
         lightness = colors_to_features(self.palette[:, :3], "oklab")[:, 0]
-        order = np.argsort(lightness, kind="stable")
-        rank = np.empty(len(order), dtype=self.labels.dtype)
-        rank[order] = np.arange(len(order))
-        return CompressedImage(self.palette[order], rank[self.labels], self.counts[order], self.mse, self.psnr,
-                               self.space, self.icc_profile)
+        return self.reordered(np.argsort(lightness, kind="stable"))
 
 
 @dataclass(frozen=True)
@@ -160,8 +163,10 @@ class OutputFormat:
     save_options: tuple = ()
 
 
-# zlib level 6 for PNG: half the time of optimize (level 9) for files 0.3% larger.
-# WebP lossless, and exact: lossy WebP would add thousands of colors.
+# zlib level 6 for PNG: level 9 made files 1-5% smaller (geometric means at k = 16,
+# 64, 256 on the 9 benchmark photos) for 4-8x the encoding time (5 s against 1 s
+# for a 17.9 MP photo at k = 16). WebP lossless, and exact: lossy WebP would add
+# thousands of colors.
 OUTPUT_FORMATS = {
     "png": OutputFormat("PNG", "full", True, True),
     "gif": OutputFormat("GIF", "binary", True, False),
@@ -251,23 +256,40 @@ def compress_image(image, n_colors, *, space="oklab", dither=False, random_state
     check_space(space)
     strength = dither_strength(dither)
     n_threads = resolve_n_threads(n_threads)
+    pixels, histogram, features, book = _fitted(loaded.pixels, n_colors, space, random_state, palette,
+                                                locked_colors, alpha_threshold, weigh_smoothness, n_threads)
+    return _remap(pixels, histogram, features, book, strength, n_threads, loaded.icc_profile)
+
+
+def fit_palette(image, n_colors, *, space="oklab", random_state=None, locked_colors=None, alpha_threshold=8,
+                weigh_smoothness=None, n_threads=None, max_pixels=None):
+    """The palette (n, 3|4) uint8 that :func:`compress_image` learns for ``image``
+    with these arguments, without remapping the image to it."""
+    loaded = load_image(image, max_pixels=max_pixels)
+    check_space(space)
+    return _fitted(loaded.pixels, n_colors, space, random_state, None, locked_colors, alpha_threshold,
+                   weigh_smoothness, resolve_n_threads(n_threads))[3].palette
+
+
+def _fitted(pixels, n_colors, space, random_state, palette, locked_colors, alpha_threshold, weigh_smoothness,
+            n_threads):
+    """(pixels matched to the codebook, their histogram, its colors' features in
+    ``space``, the Codebook): given by ``palette``, or learned."""
     rng = check_random_state(random_state)
     if palette is not None:
-        book = _fixed_codebook(np.asarray(palette), loaded.pixels, space)
-        pixels = book._match_channels(loaded.pixels)
+        book = _fixed_codebook(np.asarray(palette), pixels, space)
+        pixels = book._match_channels(pixels)
         histogram = color_histogram(pixels, n_threads)
-    else:
-        n_colors = _check_n_colors(n_colors)
-        locked = None if locked_colors is None else Codebook(np.asarray(locked_colors), space).palette
-        pixels = loaded.pixels
-        histogram = color_histogram(pixels, n_threads)
+        return pixels, histogram, colors_to_features(histogram.colors, space, np.float32), book
+    n_colors = _check_n_colors(n_colors)
+    locked = None if locked_colors is None else Codebook(np.asarray(locked_colors), space).palette
+    histogram = color_histogram(pixels, n_threads)
     features = colors_to_features(histogram.colors, space, np.float32)
-    if palette is None:
-        fitted = histogram
-        if space != "rgb" if weigh_smoothness is None else weigh_smoothness:
-            fitted = ColorHistogram(histogram.colors, smoothness_weights(histogram, pixels.shape), histogram.inverse)
-        book = learn_palette(fitted, features, n_colors, space, rng, n_threads, locked, alpha_threshold)
-    return _remap(pixels, histogram, features, book, strength, n_threads, loaded.icc_profile)
+    fitted = histogram
+    if space != "rgb" if weigh_smoothness is None else weigh_smoothness:
+        fitted = ColorHistogram(histogram.colors, smoothness_weights(histogram, pixels.shape), histogram.inverse)
+    book = learn_palette(fitted, features, n_colors, space, rng, n_threads, locked, alpha_threshold)
+    return pixels, histogram, features, book
 
 
 def smoothness_weights(histogram, shape):
@@ -467,9 +489,8 @@ def _dither(histogram, features, book, shape, strength, n_threads):
     # One strength everywhere: lowering it on edges and texture (libimagequant's
     # dither map, from the local contrast of lightness) scored lower with
     # SSIMULACRA2 than a plain 0.8, at k = 16, 64 and 256.
-    gain = np.full(shape[:2], strength, dtype=np.float32)
     _kernels.nearest.dither_floyd_steinberg(image, centers, geometry.order, geometry.cc_sorted,
-                                          centers.min(axis=0), centers.max(axis=0), gain, labels)
+                                          centers.min(axis=0), centers.max(axis=0), strength, labels)
     return labels
 
 

@@ -25,7 +25,8 @@ def compress_file(source, target, *, fmt=None, n_colors=None, quality=None, max_
     if compare_path is not None:
         check_output(compare_path, overwrite)
     fmt = fmt or format_of(target)
-    if n_frames(source) > 1 and fmt in ANIMATED_FORMATS:
+    animated = n_frames(source) > 1
+    if animated and fmt in ANIMATED_FORMATS:
         frames = load_frames(source, max_pixels=max_pixels)
         result = compress_animation(frames, n_colors, quality=quality, max_colors=max_colors,
                                     per_frame_palette=per_frame_palette, **options)
@@ -36,7 +37,7 @@ def compress_file(source, target, *, fmt=None, n_colors=None, quality=None, max_
             picture = comparison(frames.pixels[0], result.frames[0].to_array())
             write_atomically(compare_path, lambda f: picture.save(f, format="PNG"), overwrite=overwrite)
         return result
-    if Path(target).exists() and os.path.samefile(source, target) and n_frames(source) > 1:
+    if animated and Path(target).exists() and os.path.samefile(source, target):
         raise UsageError(f"{source}: animated; in place as {fmt} only its first frame would be kept: "
                          "write the result elsewhere with -o")
     loaded = load_image(source, max_pixels=max_pixels)

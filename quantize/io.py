@@ -1,5 +1,6 @@
 """Images in and out: every mode Pillow reads becomes 8-bit RGB or RGBA pixels, and
 files are written through a temporary file renamed into place."""
+import contextlib
 import os
 import stat
 import tempfile
@@ -11,7 +12,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from . import _lifetime
-from .errors import FirstFrameWarning, InputError, OutputError, OutputExistsError
+from .errors import FirstFrameWarning, InputError, OutputError, OutputExistsError, QuantizeError
 
 # Pillow's own default, read once: the limit --max-pixels replaces.
 DEFAULT_MAX_PIXELS = Image.MAX_IMAGE_PIXELS
@@ -51,7 +52,17 @@ def load_image(image, *, max_pixels=None):
         return LoadedImage(_array_pixels(image), None, "<array>")
     if isinstance(image, Image.Image):
         return _from_pil(image, getattr(image, "filename", "") or "<image>")
-    path = Path(image)
+    with open_image(image, max_pixels=max_pixels) as im:
+        im.load()
+        return _from_pil(im, str(image))
+
+
+@contextlib.contextmanager
+def open_image(path, *, max_pixels=None):
+    """The file opened by Pillow under the decompression-bomb limit, for reading
+    (one frame or all of them) inside the block; every way a file can fail to be
+    an image raises :class:`InputError` naming it."""
+    path = Path(path)
     if path.is_dir():
         raise InputError(f"{path}: is a folder, not an image file")
     if not path.is_file():
@@ -62,14 +73,15 @@ def load_image(image, *, max_pixels=None):
             # Pillow warns above the limit and refuses only above twice it; refuse at it.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(path) as im:
-                im.load()
-                return _from_pil(im, str(path))
+                yield im
+    except QuantizeError:
+        raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise InputError(f"{path}: {_pixel_count(path)} pixels, above the limit of {limit} that guards "
                          "against decompression bombs; raise it (--max-pixels) if you trust the file") from None
     except UnidentifiedImageError:
         raise InputError(f"{path}: not an image file Pillow can read") from None
-    except (OSError, SyntaxError, ValueError) as error:
+    except (OSError, SyntaxError, ValueError, EOFError) as error:
         raise InputError(f"{path}: cannot decode image ({error})") from None
 
 

@@ -100,12 +100,8 @@ def _json_colors(data):
 
 
 def _csv_colors(text):
-    """Colors of a CSV with a hex column; an alpha column of 255 everywhere means opaque."""
-    rows = list(csv.DictReader(io.StringIO(text)))
-    colors = [parse_color(row["hex"]) for row in rows]
-    if all(len(c) == 3 for c in colors) and any(row.get("alpha", "255") != "255" for row in rows):
-        colors = [np.append(c, np.uint8(int(row["alpha"]))) for c, row in zip(colors, rows)]
-    return colors
+    """Colors of a CSV's hex column (#rrggbbaa where a color has alpha)."""
+    return [parse_color(row["hex"]) for row in csv.DictReader(io.StringIO(text))]
 
 
 def _gpl_colors(text):

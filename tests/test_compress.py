@@ -263,16 +263,15 @@ def test_dither_kernel_matches_its_source_and_nearest_when_flat():
     fixed = np.full((5, 7), -1, np.int32)
     fixed[2, 1:4] = 5  # pixels that keep label 5 and absorb the error
     got, plain = fixed.copy(), fixed.copy()
-    gain = rng.uniform(0, 1, (5, 7)).astype(np.float32)
-    _kernels.nearest.dither_floyd_steinberg(image, centers, g.order, g.cc_sorted, low, high, gain, got)
+    _kernels.nearest.dither_floyd_steinberg(image, centers, g.order, g.cc_sorted, low, high, 0.8, got)
     reference.load_kernel_source("_nearest_pythran").dither_floyd_steinberg(
-        image, centers, g.order, g.cc_sorted, low, high, gain, plain)
+        image, centers, g.order, g.cc_sorted, low, high, 0.8, plain)
     np.testing.assert_array_equal(got, plain)
     assert (got[2, 1:4] == 5).all() and (got >= 0).all()
     # An image made of palette colors has no error to diffuse: dithering is the identity.
     exact = np.ascontiguousarray(centers[rng.integers(0, 6, (5, 7))].astype(np.float32))
     got = np.full((5, 7), -1, np.int32)
-    _kernels.nearest.dither_floyd_steinberg(exact, centers, g.order, g.cc_sorted, low, high, gain, got)
+    _kernels.nearest.dither_floyd_steinberg(exact, centers, g.order, g.cc_sorted, low, high, 1.0, got)
     np.testing.assert_array_equal(centers[got].astype(np.float32), exact)
 
 
@@ -310,3 +309,10 @@ def test_palette_spends_colors_where_the_image_is_smooth(gradient):
     def gradient_error(result):
         return np.mean((result.to_array()[:, :half].astype(float) - gradient) ** 2)
     assert gradient_error(smooth) < gradient_error(plain)
+
+
+def test_fit_palette_is_the_palette_compress_image_learns(photo):
+    from quantize.compress import fit_palette
+    learned = fit_palette(photo, 16, random_state=0)
+    used = compress_image(photo, 16, random_state=0).palette  # the same colors, most used first
+    assert {tuple(c) for c in learned} == {tuple(c) for c in used}
