@@ -18,8 +18,8 @@ threads_option = click.option("--threads", type=click.IntRange(min=1), default=N
                               help="Threads for the kernels [default: OMP_NUM_THREADS or all cores].")
 skip_existing_option = click.option(
     "--skip-existing/--overwrite", "skip_existing", default=True, show_default=True,
-    help="Skip inputs whose outputs all exist (a rerun resumes), or redo them and replace the outputs "
-         "(never an input).")
+    help="Skip an input when any of its outputs exists (a rerun resumes), or redo it and replace its "
+         "outputs (never an input).")
 max_pixels_option = click.option(
     "--max-pixels", type=click.IntRange(min=1), default=None,
     help=f"Refuse images of more pixels than this [default: {DEFAULT_MAX_PIXELS}, Pillow's "

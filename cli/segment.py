@@ -9,7 +9,7 @@ from PIL import Image
 from quantize.errors import QuantizeError, UsageError
 from quantize.io import load_image
 from quantize.outputs import OutputPlan, name_for, output_folder, place, require_png, without_own_outputs
-from quantize.segment import EDGES
+from quantize.segment import EDGES, check_box
 
 from .batch import Runner, batch_options, claim_report, execute, sources_or_fail, tasks_for
 from .options import given, max_pixels_option, seed_option, space_option, threads_option, verbosity_options
@@ -163,9 +163,10 @@ def _check_fits(path, box, fg_seeds, bg_seeds):
     if orientation in (5, 6, 7, 8):  # EXIF rotations by 90 degrees swap the sides
         rows, cols = cols, rows
     if box is not None:
-        x, y, width, height = box
-        if x >= cols or y >= rows or x + width <= 0 or y + height <= 0:
-            raise UsageError(f"{path}: box {x},{y},{width},{height} lies outside the {cols}x{rows} image")
+        try:
+            check_box(box, (rows, cols))
+        except QuantizeError as error:
+            raise UsageError(f"{path}: {error}") from None
     for name, seeds in (("--fg-seeds", fg_seeds), ("--bg-seeds", bg_seeds)):
         if seeds is not None and seeds.shape != (rows, cols):
             raise UsageError(f"{name}: {seeds.shape[1]}x{seeds.shape[0]}, but {path} is {cols}x{rows}")

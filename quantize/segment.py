@@ -120,7 +120,7 @@ def hard_labels(shape, box, fg_seeds, bg_seeds, edges):
     if (fg_hard & bg_hard).any():
         raise InputError("fg_seeds and bg_seeds overlap: a pixel cannot be both")
     if box is not None:
-        top, bottom, left, right = _check_box(box, shape)
+        top, bottom, left, right = check_box(box, shape)
         if (top, bottom, left, right) != (0, rows, 0, cols):
             outside = np.ones(shape, dtype=bool)
             outside[top:bottom, left:right] = False
@@ -141,7 +141,9 @@ def hard_labels(shape, box, fg_seeds, bg_seeds, edges):
     return fg_hard, bg_hard
 
 
-def _check_box(box, shape):
+def check_box(box, shape):
+    """(top, bottom, left, right) of ``box`` (x, y, width, height) clipped to an
+    image of ``shape``; InputError for a box of zero size or outside the image."""
     try:
         x, y, width, height = (int(v) for v in box)
     except (TypeError, ValueError):
