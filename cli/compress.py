@@ -89,7 +89,7 @@ def compress(ctx, inputs, n_colors, output, fmt, suffix, in_place, shared_palett
       quantize compress photo.jpg -k 64
       quantize compress photo.jpg -k 16 --dither -o small.png
       quantize compress a.jpg b.png -k 32 -o out/
-      quantize compress photo.jpg --quality 40 --max-colors 128 -o q40.png
+      quantize compress photo.jpg --quality 32 --max-colors 128 -o q32.png
       quantize compress photo.jpg --palette brand.gpl -o brand.png
       quantize compress photos/ -r -k 64 -o small/ --jobs 2 --report report.csv
       quantize compress 'shots/*.jpg' -k 32 --shared-palette --save-palette set.gpl -o out/

@@ -116,6 +116,10 @@ def output_folder(output, inputs, n_sources):
     if folder_like:
         if output.exists() and not output.is_dir():
             raise UsageError(f"{output}: is a file, not a folder for the outputs")
+        for folder in (Path(i) for i in inputs if Path(i).is_dir()):
+            if Path(_real(output)).is_relative_to(_real(folder)):
+                raise UsageError(f"{output}: is inside the input folder {folder}, where the next run over "
+                                 "it would take the outputs for inputs; choose a folder outside it")
         return output
     if several:
         what = f"{n_sources} files" if n_sources > 1 else "a folder or a pattern"

@@ -176,13 +176,15 @@ CASES = [
          "--report brand.gpl", 2, r"brand.gpl: is the input brand.gpl", absent=("p.png",)),
     Case("compress --save-palette onto an input", "compress cat.png photo.jpg -k 4 --shared-palette "
          "--save-palette cat.png -o out/", 2, r"cat.png: is the input", absent=("out",)),
-    Case("compress a folder onto itself", "compress in -r -k 4 -o in", 2, r"in/a.png: is the input",
+    Case("compress a folder onto itself", "compress in -r -k 4 -o in", 2, r"in: is inside the input folder in",
          absent=("in/a-quantized.png",)),
     Case("compress --in-place replaces only when asked", "compress cat.png -k 4 --in-place", 0,
          changes=("cat.png",), check=lambda d: mode(d / "cat.png") == "P" and n_colors(d / "cat.png") <= 4),
     # compress: file or folder, and the one skip rule
     Case("compress two inputs to one file", "compress photo.jpg cat.png -k 8 -o one.png", 2,
          r"one.png: names one file, but the inputs are 2 files", absent=("one.png",)),
+    Case("compress into a folder inside the input folder", "compress in -r -k 4 -o in/sub/out/", 2,
+         r"in/sub/out: is inside the input folder in", absent=("in/sub/out",)),
     Case("compress a folder to one file", "compress in -r -k 8 -o single.png", 2, r"names one file",
          absent=("single.png",)),
     Case("compress two inputs to a folder", "compress photo.jpg cat.png -k 8 -o out/", 0, r"2 files: 2 done",
