@@ -15,7 +15,8 @@ lossless) and butteraugli's 3-norm (`butteraugli_main` from Debian's
 libjxl-devtools, when installed; lower is better), on images up to
 --perceptual-max-mp. PNG bytes: ours as `quantize compress` writes them against
 pngquant's (`pngquant K --nofs` for plain, `pngquant K` for dithered), when
-pngquant is installed. Prints per image and k, then means of SSIMULACRA2 and
+pngquant is installed, as Pillow encodes them and recompressed (`--optimize`,
+oxipng), with the time of that recompression over Pillow's encoding. Prints per image and k, then means of SSIMULACRA2 and
 butteraugli and geometric means of the ratios to libimagequant per k.
 
     pip install '.[bench]'
@@ -55,7 +56,7 @@ class Output:
 def ours(space, threads, dither=False):
     def run(pixels, k):
         result = quantize.compress_image(pixels, k, space=space, dither=dither, random_state=0, n_threads=threads)
-        return Output(result.to_array(), lambda: result.encoded("png"))
+        return Output(result.to_array(), result.encoded)
     return run
 
 
@@ -147,6 +148,22 @@ def pngquant_bytes(path, k, dither):
     return len(subprocess.run(command, input=png.getvalue(), capture_output=True, check=True).stdout)
 
 
+def png_sizes(encoded, pngquant):
+    """Our PNG's bytes over pngquant's, as written and with --optimize, and the
+    time of the recompression over that of Pillow's encoding."""
+    start = time.perf_counter()
+    plain = encoded("png")
+    encoding = time.perf_counter() - start
+    start = time.perf_counter()
+    optimized = quantize.compress.optimize_png(plain)
+    return len(plain) / pngquant, len(optimized) / pngquant, (time.perf_counter() - start) / encoding
+
+
+def geometric_mean(values):
+    values = values[np.isfinite(values)]
+    return np.exp(np.log(values).mean()) if values.size else np.nan
+
+
 PERCEPTUAL = {"ours-oklab", "ours-lab", "ours-rgb", "libimagequant", "ours-oklab-dither", "ours-lab-dither",
               "libimagequant-dither"}
 
@@ -183,7 +200,7 @@ def main():
     images = args.images or [p for p in DEFAULT_IMAGES if p.exists()]
     rows_of = {(k, name): [] for k in args.k for name in methods | sklearn_methods}
     print(f"{'image':26} {'MP':>5} {'k':>4} {'method':20} {'seconds':>8} {'MSE':>8} {'PSNR':>6} {'dE2000':>7} "
-          f"{'SSIMU2':>7} {'butter':>7} {'PNG/pq':>7}")
+          f"{'SSIMU2':>7} {'butter':>7} {'PNG/pq':>7} {'opt/pq':>7} {'opt t':>6}")
     with tempfile.TemporaryDirectory() as scratch:
         for path in images:
             pixels = np.asarray(Image.open(path).convert("RGB"))
@@ -198,26 +215,28 @@ def main():
                     seconds, output = measure(method, pixels, k, repeat)
                     mse, delta_e = errors(pixels, output.pixels, sample)
                     ssim2, butter = perceptual(output.pixels) if perceptual and name in PERCEPTUAL else (np.nan,) * 2
-                    size = (len(output.png()) / pngquant_bytes(path, k, "dither" in name)
-                            if output.png is not None and "-1t" not in name else np.nan)
-                    rows[name] = (seconds, mse, delta_e, ssim2, butter, size)
+                    size, optimized, slower = (png_sizes(output.png, pngquant_bytes(path, k, "dither" in name))
+                                               if output.png is not None and "-1t" not in name else (np.nan,) * 3)
+                    rows[name] = (seconds, mse, delta_e, ssim2, butter, size, optimized, slower)
                     print(f"{path.name[:26]:26} {n / 1e6:5.1f} {k:4} {name:20} {seconds:8.3f} {mse:8.2f} "
                           f"{10 * np.log10(255 ** 2 / mse):6.2f} {delta_e:7.3f} {ssim2:7.2f} {butter:7.3f} "
-                          f"{size:7.3f}", flush=True)
+                          f"{size:7.3f} {optimized:7.3f} {slower:6.1f}", flush=True)
                 base = rows["libimagequant"]
                 for name, row in rows.items():
                     rows_of[(k, name)].append([*(r / b for r, b in zip(row[:3], base[:3])), *row[3:]])
     print("\ngeometric means of time, RGB MSE and mean CIEDE2000 over libimagequant's; mean SSIMULACRA2 and")
-    print("butteraugli 3-norm (on images up to --perceptual-max-mp); geometric mean of PNG bytes over pngquant's:")
+    print("butteraugli 3-norm (on images up to --perceptual-max-mp); geometric means of PNG bytes over pngquant's,")
+    print("as written and with --optimize, and median time of --optimize's recompression over Pillow's encoding:")
     for (k, name), values in rows_of.items():
         if values:
             values = np.array(values)
             t, m, d = np.exp(np.log(values[:, :3]).mean(axis=0))
             ssim2, butter = (np.nanmean(values[:, i]) if np.isfinite(values[:, i]).any() else np.nan for i in (3, 4))
-            sizes = values[:, 5][np.isfinite(values[:, 5])]
-            size = np.exp(np.log(sizes).mean()) if sizes.size else np.nan
+            size, optimized = (geometric_mean(values[:, i]) for i in (5, 6))
+            slower = np.nanmedian(values[:, 7]) if np.isfinite(values[:, 7]).any() else np.nan
             print(f"  k={k:<4} {name:20} time {t:6.3f}   MSE {m:6.3f}   dE2000 {d:6.3f}   SSIMULACRA2 {ssim2:6.2f}"
-                  f"   butteraugli {butter:6.3f}   PNG/pngquant {size:6.3f}   ({len(values)} images)")
+                  f"   butteraugli {butter:6.3f}   PNG/pngquant {size:6.3f}   optimized {optimized:6.3f} "
+                  f"({slower:4.1f}x)   ({len(values)} images)")
 
 
 if __name__ == "__main__":

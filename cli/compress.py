@@ -70,6 +70,8 @@ class StrengthType(click.ParamType):
                                  "image) instead of learning one.")
 @click.option("--lock", "locked", multiple=True, metavar="#RRGGBB",
               help="A color the palette must keep (repeatable); the rest are learned.")
+@click.option("--optimize", is_flag=True,
+              help="PNG: recompress with oxipng, about 10% smaller for 3-5x the encoding time.")
 @click.option("--compare", type=click.Path(path_type=Path), default=None,
               help="Also write a before/after picture (PNG); one input only.")
 @batch_options
@@ -79,7 +81,7 @@ class StrengthType(click.ParamType):
 @verbosity_options
 @click.pass_context
 def compress(ctx, inputs, n_colors, output, fmt, suffix, in_place, shared_palette, per_frame_palette, save_palette, space, dither,
-             quality, max_colors, palette_file, locked, compare, recursive, skip_existing, jobs, scheduler,
+             quality, max_colors, palette_file, locked, optimize, compare, recursive, skip_existing, jobs, scheduler,
              report, seed, threads, max_pixels):
     """Reduce each INPUT image (or animation) to N colors: an indexed PNG by default,
     or GIF, WebP (lossless), TIFF or BMP.
@@ -115,6 +117,8 @@ def compress(ctx, inputs, n_colors, output, fmt, suffix, in_place, shared_palett
         raise click.UsageError("--compare takes one input")
     plan, sources, plans, fmt = _plan_targets(inputs, sources, output, fmt, suffix, in_place, not skip_existing,
                                               [palette_file] if palette_file else [])
+    if optimize:
+        _check_optimizable(sources, fmt, in_place)
     if compare is not None:
         plans[0]["compare_path"] = require_png(plan.claim(compare, owner=sources[0].path), "--compare")
     report = claim_report(plan, report)
@@ -125,7 +129,7 @@ def compress(ctx, inputs, n_colors, output, fmt, suffix, in_place, shared_palett
     options = {"fmt": None if in_place else fmt or "png", "n_colors": n_colors, "quality": quality,
                "max_colors": max_colors, "space": space, "dither": dither, "palette": palette,
                "locked_colors": lock, "random_state": seed, "max_pixels": max_pixels,
-               "per_frame_palette": per_frame_palette}
+               "per_frame_palette": per_frame_palette, "optimize": optimize}
     tasks, settled = tasks_for("compress", sources, plans, options, plan)
     runner = Runner(jobs, threads, scheduler)
     if shared_palette and (tasks or save_palette is not None):
@@ -194,6 +198,15 @@ def _plan_targets(inputs, sources, output, fmt, suffix, in_place, overwrite, oth
         plans = [{"target": plan.claim(target, owner=s.path, hint=_in_place_hint(s.path))}
                  for s, target in zip(sources, targets_of(sources))]
     return plan, sources, plans, fmt
+
+
+def _check_optimizable(sources, fmt, in_place):
+    """--optimize is for PNG outputs: a usage error for any other, before any work."""
+    for source in sources:
+        written = format_of(source.path) if in_place else fmt or "png"
+        if written != "png":
+            where = f"{source.path} is written in place as {written}" if in_place else f"the output is {written}"
+            raise UsageError(f"--optimize recompresses PNG files; {where}")
 
 
 def _in_place_hint(source):

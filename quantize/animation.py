@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from PIL import Image
 
-from .compress import (MAX_COLORS, CompressedImage, _fixed_codebook, compress_image, compress_to_quality,
-                       fit_palette)
+from .compress import (MAX_COLORS, CompressedImage, _fixed_codebook, check_optimizable, compress_image,
+                       compress_to_quality, fit_palette, optimize_png)
 from .errors import InputError, TransparencyWarning, UsageError
 from .io import DEFAULT_MAX_PIXELS, _bomb_limit, _from_pil, open_image
 
@@ -105,14 +105,16 @@ class CompressedAnimation:
     def psnr(self):
         return math.inf if self.mse == 0 else 10 * math.log10(255.0 ** 2 / self.mse)
 
-    def encoded(self, fmt):
-        """The animation file content: "gif" or "png" (APNG) indexed, "webp" lossless.
+    def encoded(self, fmt, *, optimize=False):
+        """The animation file content: "gif" or "png" (APNG) indexed, "webp" lossless;
+        ``optimize`` recompresses an APNG (see :func:`quantize.compress.optimize_png`).
 
         Pillow writes two consecutive frames that came out identical as one, with
         their durations added: the animation plays the same."""
         fmt = str(fmt).lower()
         if fmt not in ANIMATED_FORMATS:
             raise UsageError(f"{fmt} cannot hold an animation; write {', '.join(ANIMATED_FORMATS)}")
+        check_optimizable(fmt.upper(), optimize)
         alpha = [frame.palette[:, 3] for frame in self.frames if frame.palette.shape[1] == 4]
         has_alpha = any((a < 255).any() for a in alpha)
         # Whole frames: each replaces the last. A GIF's transparent index shows the
@@ -149,7 +151,7 @@ class CompressedAnimation:
         buffer = io.BytesIO()
         images[0].save(buffer, format={"png": "PNG", "gif": "GIF", "webp": "WEBP"}[fmt],
                        append_images=images[1:], **options)
-        return buffer.getvalue()
+        return optimize_png(buffer.getvalue()) if optimize else buffer.getvalue()
 
 
 def _gif_frame(frame):

@@ -12,11 +12,12 @@ from .plots import comparison
 
 
 def compress_file(source, target, *, fmt=None, n_colors=None, quality=None, max_colors=MAX_COLORS,
-                  overwrite=False, compare_path=None, max_pixels=None, per_frame_palette=False, **options):
+                  overwrite=False, compare_path=None, max_pixels=None, per_frame_palette=False, optimize=False, **options):
     """Compress one file and write it atomically.
 
     Exactly one of ``n_colors``, ``quality`` (target PSNR) or ``options["palette"]``
-    decides the palette. ``fmt`` defaults to the target's extension. An animated
+    decides the palette. ``fmt`` defaults to the target's extension; ``optimize``
+    recompresses a PNG with oxipng. An animated
     source written as GIF, PNG (APNG) or WebP keeps every frame; into another
     format, its first frame (with a FirstFrameWarning). Returns the
     CompressedImage or CompressedAnimation.
@@ -30,7 +31,7 @@ def compress_file(source, target, *, fmt=None, n_colors=None, quality=None, max_
         frames = load_frames(source, max_pixels=max_pixels)
         result = compress_animation(frames, n_colors, quality=quality, max_colors=max_colors,
                                     per_frame_palette=per_frame_palette, **options)
-        content = result.encoded(fmt)
+        content = result.encoded(fmt, optimize=optimize)
         write_atomically(target, lambda f: f.write(content), overwrite=overwrite)
         if compare_path is not None:
             warnings.warn("animated: --compare shows the first frame", FirstFrameWarning, stacklevel=2)
@@ -46,7 +47,7 @@ def compress_file(source, target, *, fmt=None, n_colors=None, quality=None, max_
     else:
         result = compress_image(loaded.pixels, n_colors, **options)
     result = _with_profile(result, loaded.icc_profile)
-    content = result.encoded(fmt)
+    content = result.encoded(fmt, optimize=optimize)
     write_atomically(target, lambda f: f.write(content), overwrite=overwrite)
     if compare_path is not None:
         picture = comparison(loaded.pixels, result.to_array())

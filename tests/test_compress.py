@@ -5,13 +5,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 import reference
-from PIL import Image
+from PIL import Image, ImageCms
 
 from quantize import Codebook, FewDistinctPointsWarning, InputError, compress_image, compress_to_quality
+from quantize.compress import _with_profile
 from quantize.errors import TransparencyWarning, UsageError
 from quantize import _kernels
 from quantize import histogram as histogram_module
 from quantize.histogram import color_histogram
+
+SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
 
 
 @pytest.mark.parametrize("parallel_pixels", [1, 1 << 22])
@@ -127,6 +130,24 @@ def test_every_format_with_alpha_holds_exactly_the_palette(photo, fmt):
     result = compress_image(rgba, 16, random_state=0)
     reopened = np.asarray(Image.open(io.BytesIO(result.encoded(fmt))).convert("RGBA"))
     np.testing.assert_array_equal(reopened, result.to_array())
+
+
+def test_an_optimized_png_holds_the_same_palette_and_pixels_in_fewer_bytes(photo):
+    rgba = np.dstack([photo, np.full(photo.shape[:2], 255, np.uint8)])
+    rgba[:50, :, 3] = 0
+    rgba[50:60, :, 3] = 128
+    unused = np.array([[255, 0, 255, 255]], np.uint8)  # locked: in the palette even where no pixel is
+    result = _with_profile(compress_image(rgba, 20, locked_colors=unused, random_state=0), SRGB)
+    plain, optimized = result.encoded("png"), result.encoded("png", optimize=True)
+    assert len(optimized) < 0.97 * len(plain)
+    assert optimized == result.encoded("png", optimize=True)
+    reopened = Image.open(io.BytesIO(optimized))
+    assert reopened.mode == "P" and reopened.info["icc_profile"] == SRGB
+    np.testing.assert_array_equal(np.asarray(reopened.convert("RGBA")), result.to_array())
+    assert reopened.getpalette("RGB") == Image.open(io.BytesIO(plain)).getpalette("RGB")
+    assert (255, 0, 255) in {tuple(c) for c in result.palette[:, :3]}
+    with pytest.raises(UsageError, match="optimize recompresses PNG"):
+        result.encoded("gif", optimize=True)
 
 
 def test_formats_that_cannot_hold_the_result_are_refused_or_warned(photo):

@@ -132,6 +132,21 @@ def all_frames_keep_holes(original, compressed, k):
     return True
 
 
+def same_image(a, b):
+    """Two files hold the same frames, durations, palette order and mode."""
+    with Image.open(a) as x, Image.open(b) as y:
+        if getattr(x, "n_frames", 1) != getattr(y, "n_frames", 1):
+            return False
+        for index in range(getattr(x, "n_frames", 1)):
+            x.seek(index)
+            y.seek(index)
+            if (x.mode, x.getpalette(), x.info.get("duration")) != (y.mode, y.getpalette(), y.info.get("duration")):
+                return False
+            if not np.array_equal(np.asarray(x.convert("RGBA")), np.asarray(y.convert("RGBA"))):
+                return False
+    return True
+
+
 def alpha_of(path):
     with Image.open(path) as image:
         return np.asarray(image.convert("RGBA"))[:, :, 3]
@@ -180,6 +195,15 @@ CASES = [
          absent=("in/a-quantized.png",)),
     Case("compress --in-place replaces only when asked", "compress cat.png -k 4 --in-place", 0,
          changes=("cat.png",), check=lambda d: mode(d / "cat.png") == "P" and n_colors(d / "cat.png") <= 4),
+    # compress --optimize: the same image in fewer bytes, for PNG only
+    Case("compress --optimize", "compress cat.png tanim.png -k 16 --optimize -o opt/", 0, r"2 files: 2 done",
+         before=("compress cat.png tanim.png -k 16 -o plain/",), check=lambda d: all(
+             same_image(d / "plain" / n, d / "opt" / n) and (d / "opt" / n).stat().st_size
+             < (d / "plain" / n).stat().st_size for n in ("cat.png", "tanim.png")) and has_icc(d / "opt/cat.png")),
+    Case("compress --optimize into a GIF", "compress cat.png -k 8 --optimize -o o.gif", 2,
+         r"--optimize recompresses PNG files; the output is gif\n", absent=("o.gif",)),
+    Case("compress --optimize in place on a GIF", "compress cat.png anim.gif -k 4 --in-place --optimize", 2,
+         r"anim.gif is written in place as gif"),
     # compress: file or folder, and the one skip rule
     Case("compress two inputs to one file", "compress photo.jpg cat.png -k 8 -o one.png", 2,
          r"one.png: names one file, but the inputs are 2 files", absent=("one.png",)),
