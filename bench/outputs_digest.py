@@ -72,7 +72,8 @@ def inputs(folder):
 def main():
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
-        paths = inputs(folder)
+        (folder / "in").mkdir()
+        paths = inputs(folder / "in")
         made = {p for p in folder.rglob("*")}
         runner = CliRunner()
         os.chdir(folder)
