@@ -118,7 +118,7 @@ def main():
             rate = n_files / value
             print(f"{name:42s} {value:8.2f} {rate:9.1f} {rate / reference:12.2f}")
         print(f"\n--jobs 2 / --jobs 1 throughput: {seconds['quantize --jobs 1'] / seconds['quantize --jobs 2']:.2f}x")
-        from quantize.batch import local_executor
+        from quantize.batch.runners import local_executor
         with local_executor(2) as pool:
             print(f"empty task, local process pool: {1e3 * overhead_per_task(pool):.2f} ms")
         if client is not None:

@@ -8,14 +8,17 @@ import json
 import logging
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import click
 
-from quantize.batch import Record, Task, discover, local_executor, remove_stale_temporaries, run_tasks, threads_per_worker
+from quantize.batch.discovery import discover
+from quantize.batch.outputs import SKIP_HINT, make_folder_for
+from quantize.batch.runners import local_executor, run_tasks, threads_per_worker
+from quantize.batch.tasks import Record, Task, remove_stale_temporaries
 from quantize.errors import UsageError
 from quantize.io import write_atomically
-from quantize.outputs import SKIP_HINT, make_folder_for
 
 from .options import skip_existing_option
 
@@ -39,7 +42,7 @@ def batch_options(function):
     return function
 
 
-def tasks_for(command, sources, plans, options, output_plan):
+def tasks_for(command, sources, plans, settings, output_plan):
     """A Task for each source to run and a Record for each one skipped, by the
     output plan's one rule."""
     tasks, settled = [], []
@@ -49,7 +52,7 @@ def tasks_for(command, sources, plans, options, output_plan):
             settled.append(Record(str(source.path), "skipped", decision.message,
                                   outputs=[str(t) for t in targets.values()]))
         else:
-            tasks.append(Task(command, source.path, targets, {**options, "overwrite": decision.overwrite}))
+            tasks.append(Task(command, source.path, targets, settings, decision.overwrite))
     return tasks, settled
 
 
@@ -100,7 +103,7 @@ def execute(tasks, settled, *, runner, report, quiet):
     """Run the tasks, show progress, print the summary, write the report; exit 1 if any failed."""
     started = time.perf_counter()
     remove_stale_temporaries(t for task in tasks for t in task.targets.values())
-    tasks = [Task(t.command, t.source, t.targets, t.options, runner.threads) for t in tasks]
+    tasks = [replace(t, n_threads=runner.threads) for t in tasks]
     make_executor = lambda n_workers: runner.executor(n_workers, len(tasks))  # noqa: E731
     records = list(settled)
     for record in settled:

@@ -6,17 +6,33 @@ from pathlib import Path
 
 import click
 
-from quantize.batch import learn_shared_palette
-from quantize.compress import DITHER_STRENGTH, LOSSY_EXTENSIONS, OUTPUT_FORMATS, format_of
+from quantize.batch.outputs import (
+    OutputPlan,
+    make_folder_for,
+    name_for,
+    output_folder,
+    place,
+    require_png,
+    without_own_outputs,
+)
+from quantize.compress.files import CompressSettings
+from quantize.compress.formats import LOSSY_EXTENSIONS, OUTPUT_FORMATS, format_of
+from quantize.compress.remap import DITHER_STRENGTH
+from quantize.compress.shared import learn_shared_palette
 from quantize.errors import QuantizeError, UsageError
-from quantize.outputs import (OutputPlan, make_folder_for, name_for, output_folder, place, require_png,
-                              without_own_outputs)
 from quantize.palette import FORMATS as PALETTE_FORMATS
 from quantize.palette import palette_bytes, parse_color, read_palette, write_palette
 
 from .batch import Runner, batch_options, claim_report, execute, sources_or_fail, tasks_for
-from .options import (colors_option, given, max_pixels_option, seed_option, space_option, threads_option,
-                      verbosity_options)
+from .options import (
+    colors_option,
+    given,
+    max_pixels_option,
+    seed_option,
+    space_option,
+    threads_option,
+    verbosity_options,
+)
 
 log = logging.getLogger("quantize")
 
@@ -126,18 +142,18 @@ def compress(ctx, inputs, n_colors, output, fmt, suffix, in_place, shared_palett
         plan.claim(save_palette)
         if save_palette.suffix.lstrip(".").lower() not in PALETTE_FORMATS:
             raise UsageError(f"{save_palette}: a palette is saved as {', '.join(PALETTE_FORMATS)}; name it so")
-    options = {"fmt": None if in_place else fmt or "png", "n_colors": n_colors, "quality": quality,
-               "max_colors": max_colors, "space": space, "dither": dither, "palette": palette,
-               "locked_colors": lock, "random_state": seed, "max_pixels": max_pixels,
-               "per_frame_palette": per_frame_palette, "optimize": optimize}
-    tasks, settled = tasks_for("compress", sources, plans, options, plan)
+    settings = CompressSettings(n_colors=n_colors, quality=quality, max_colors=max_colors, palette=palette,
+                                locked_colors=lock, space=space, dither=dither,
+                                per_frame_palette=per_frame_palette, optimize=optimize,
+                                fmt=None if in_place else fmt or "png", random_state=seed, max_pixels=max_pixels)
+    tasks, settled = tasks_for("compress", sources, plans, settings, plan)
     runner = Runner(jobs, threads, scheduler)
     if shared_palette and (tasks or save_palette is not None):
         with runner.executor(n_tasks=len(sources)) as executor:
             palette, proportions = learn_shared_palette([s.path for s in sources], n_colors, space=space,
                                                         random_state=seed, max_pixels=max_pixels,
                                                         executor=executor)
-        tasks = [task.with_options(palette=palette) for task in tasks]
+        tasks = [task.with_settings(palette=palette) for task in tasks]
         if save_palette is not None:
             _save_shared_palette(palette, proportions, save_palette, plan)
     execute(tasks, settled, runner=runner, report=report, quiet=log.getEffectiveLevel() > logging.WARNING)

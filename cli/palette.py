@@ -5,15 +5,22 @@ from pathlib import Path
 import click
 import numpy as np
 
-from quantize.batch import warnings_of
-from quantize.compress import compress_image
+from quantize.batch.outputs import OutputPlan, make_folder_for, require_png
+from quantize.batch.tasks import warnings_of
+from quantize.compress.pipeline import compress_image
 from quantize.io import load_image, write_atomically
-from quantize.outputs import OutputPlan, make_folder_for, require_png
 from quantize.palette import FORMATS, palette_bytes
 from quantize.plots import pixel_cloud_plot
 
-from .options import (colors_option, max_pixels_option, seed_option, skip_existing_option, space_option,
-                      threads_option, verbosity_options)
+from .options import (
+    colors_option,
+    max_pixels_option,
+    seed_option,
+    skip_existing_option,
+    space_option,
+    threads_option,
+    verbosity_options,
+)
 
 log = logging.getLogger("quantize")
 

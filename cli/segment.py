@@ -1,15 +1,16 @@
 """``quantize segment``: cut the subject out of photos, or label color regions."""
 import logging
+from dataclasses import replace
 from pathlib import Path
 
 import click
-
 from PIL import Image
 
+from quantize.batch.outputs import OutputPlan, name_for, output_folder, place, require_png, without_own_outputs
 from quantize.errors import QuantizeError, UsageError
 from quantize.io import load_image
-from quantize.outputs import OutputPlan, name_for, output_folder, place, require_png, without_own_outputs
-from quantize.segment import EDGES, check_box
+from quantize.segment.cutout import SegmentSettings
+from quantize.segment.foreground import EDGES, check_box
 
 from .batch import Runner, batch_options, claim_report, execute, sources_or_fail, tasks_for
 from .options import given, max_pixels_option, seed_option, space_option, threads_option, verbosity_options
@@ -112,21 +113,21 @@ def segment(ctx, inputs, box, edges, mask_out, cutout_out, crop, overlay_out, fg
     for key, option in (("mask", mask_out), ("cutout", cutout_out), ("overlay", overlay_out)):
         require_png(plans[0].get(f"{key}_path") if option is not None else None, f"--{key}")
     report = claim_report(plan, report)
-    options = {"space": space, "random_state": seed, "max_pixels": max_pixels, "crop": crop,
-               "n_regions": n_regions, "spatial_weight": spatial_weight}
+    settings = SegmentSettings(crop=crop, n_regions=n_regions, spatial_weight=spatial_weight, space=space,
+                               random_state=seed, max_pixels=max_pixels)
     if n_regions is None:
         try:
-            options.update(box=box, edges=edges, keep=keep, smoothness=smoothness,
-                           fg_seeds=_seed_mask(fg_seeds), bg_seeds=_seed_mask(bg_seeds))
+            fg, bg = _seed_mask(fg_seeds), _seed_mask(bg_seeds)
         except QuantizeError as error:
             raise click.BadParameter(str(error)) from None
-        fg, bg = options["fg_seeds"], options["bg_seeds"]
         if fg is not None and bg is not None and fg.shape == bg.shape and (fg & bg).any():
             raise UsageError(f"--fg-seeds and --bg-seeds overlap at {int((fg & bg).sum())} pixels: "
                              "a pixel cannot be both")
         if len(sources) == 1:
-            _check_fits(sources[0].path, box, options["fg_seeds"], options["bg_seeds"])
-    tasks, settled = tasks_for("segment", sources, plans, options, plan)
+            _check_fits(sources[0].path, box, fg, bg)
+        settings = replace(settings, box=box, edges=edges, keep=keep, smoothness=smoothness, fg_seeds=fg,
+                           bg_seeds=bg)
+    tasks, settled = tasks_for("segment", sources, plans, settings, plan)
     runner = Runner(jobs, threads, scheduler)
     execute(tasks, settled, runner=runner, report=report, quiet=log.getEffectiveLevel() > logging.WARNING)
 

@@ -1,16 +1,16 @@
 """The codebook: a palette and the feature space its colors are matched in."""
 import json
-from pathlib import Path
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from ._parallel import resolve_n_threads
+from .engine.nearest import assign_labels
 from .errors import InputError
 from .features import check_space, colors_to_features, features_to_colors
 from .histogram import color_histogram
 from .io import load_image, write_atomically
-from .lloyd import assign_labels
 from .palette import read_palette, to_hex
 
 
@@ -62,7 +62,7 @@ class Codebook:
 
     def encode_colors(self, colors, n_threads=None):
         """Index of the nearest palette entry for each (n, C) uint8 color."""
-        features = colors_to_features(self._match_channels(colors), self.space)
+        features = colors_to_features(self.match_channels(colors), self.space)
         return self.encode_features(features.astype(np.float32), n_threads)
 
     def encode_features(self, features, n_threads=None):
@@ -74,7 +74,7 @@ class Codebook:
         """(M, N) palette indices for an image (anything ``load_image`` reads)."""
         pixels = load_image(image).pixels
         n_threads = resolve_n_threads(n_threads)
-        histogram = color_histogram(self._match_channels(pixels), n_threads)
+        histogram = color_histogram(self.match_channels(pixels), n_threads)
         labels = self.encode_colors(histogram.colors, n_threads)
         return labels[histogram.inverse].reshape(pixels.shape[:2])
 
@@ -85,7 +85,7 @@ class Codebook:
             raise InputError(f"labels must be in 0..{len(self.palette) - 1}")
         return self.palette[labels]
 
-    def _match_channels(self, colors):
+    def match_channels(self, colors):
         if colors.shape[-1] == self.palette.shape[1]:
             return colors
         if colors.shape[-1] == 3:  # opaque input, palette with alpha

@@ -5,6 +5,7 @@ can report any of them in one place: :class:`UsageError` is a request that canno
 work whatever the files hold (the CLI exits 2 before any work); the others concern
 one file or one call (exit 1).
 """
+import warnings
 
 
 class QuantizeError(Exception):
@@ -50,3 +51,17 @@ class FirstFrameWarning(UserWarning):
 class TransparencyWarning(UserWarning):
     """Semi-transparent pixels are written opaque: the output format (GIF) or the
     given palette has no semi-transparent colors."""
+
+
+def naming(source, message):
+    """``message`` as one line that starts with the file it is about."""
+    message = " ".join(str(message).split())
+    return message if message.startswith(str(source)) else f"{source}: {message}"
+
+
+def warn_few_distinct_points(n_found, n_clusters, what, stacklevel=3):
+    """The public functions' one warning when the data has fewer distinct points
+    (of positive weight) than clusters were asked for."""
+    warnings.warn(f"X has only {n_found} distinct points of positive weight, fewer than "
+                  f"n_clusters={n_clusters}; returning {n_found} {what}", FewDistinctPointsWarning,
+                  stacklevel=stacklevel)

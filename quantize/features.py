@@ -16,7 +16,7 @@ from .errors import InputError
 
 SPACES = ("rgb", "lab", "oklab")
 # Lightness range of each space: the scale of the alpha feature.
-_LIGHTNESS_RANGE = {"rgb": 255.0, "lab": 100.0, "oklab": 1.0}
+LIGHTNESS_RANGE = {"rgb": 255.0, "lab": 100.0, "oklab": 1.0}
 
 _LINEAR_TO_LMS = np.array([
     [0.4122214708, 0.5363325363, 0.0514459929],
@@ -69,7 +69,7 @@ def colors_to_features(colors, space, dtype=np.float64):
         else:
             out = _transform(np.cbrt(_transform(linear, _LINEAR_TO_LMS)), _LMS_TO_OKLAB)
     if colors.shape[1] == 4:
-        alpha = colors[:, 3:].astype(dtype) * dtype(_LIGHTNESS_RANGE[space] / 255.0)
+        alpha = colors[:, 3:].astype(dtype) * dtype(LIGHTNESS_RANGE[space] / 255.0)
         out = np.hstack([out, alpha])
     return out.astype(dtype, copy=False)
 
@@ -87,5 +87,5 @@ def features_to_colors(features, space):
         rgb = _linear_to_srgb(_transform(lms ** 3, np.linalg.inv(_LINEAR_TO_LMS))) * 255.0
     out = [rgb]
     if features.shape[1] == 4:
-        out.append(features[:, 3:] * (255.0 / _LIGHTNESS_RANGE[space]))
+        out.append(features[:, 3:] * (255.0 / LIGHTNESS_RANGE[space]))
     return np.rint(np.clip(np.hstack(out), 0, 255)).astype(np.uint8)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _kernels
+from . import kernels
 
 _TABLE_SIZE = 1 << 24  # one slot per 8-bit RGB color
 # Above this many pixels, count in parallel and scan the whole table (16 M slots,
@@ -51,7 +51,7 @@ def color_histogram(pixels, n_threads):
             # (10 ms), or every later histogram in this process would be wrong.
             table.fill(0)
             raise
-        _kernels.histogram.clear_listed(table, codes)
+        kernels.histogram.clear_listed(table, codes)
     return ColorHistogram(colors_of_codes(codes), counts.astype(np.int64), inverse)
 
 
@@ -60,16 +60,16 @@ def _count(flat, table, n_threads):
     Leaves the listed colors' slots set; the caller clears them."""
     codes = np.empty(min(len(flat), _TABLE_SIZE), dtype=np.int32)
     if len(flat) < PARALLEL_PIXELS:
-        n_colors = _kernels.histogram.collect_colors(flat, table, codes)
+        n_colors = kernels.histogram.collect_colors(flat, table, codes)
     else:
-        _kernels.histogram.count_colors(flat, table, n_threads)
-        n_colors = _kernels.histogram.list_colors(table, codes)
+        kernels.histogram.count_colors(flat, table, n_threads)
+        n_colors = kernels.histogram.list_colors(table, codes)
     codes = codes[:n_colors]
     codes = codes[np.argsort(_bin_key(codes), kind="stable")]
     counts = np.empty(n_colors, dtype=np.int32)
     inverse = np.empty(len(flat), dtype=np.int32)
-    _kernels.histogram.index_listed(table, codes, counts)
-    _kernels.histogram.inverse_index(flat, table, inverse, n_threads)
+    kernels.histogram.index_listed(table, codes, counts)
+    kernels.histogram.inverse_index(flat, table, inverse, n_threads)
     return codes, counts, inverse
 
 

@@ -4,11 +4,11 @@ from pathlib import Path
 
 import numpy as np
 
-SOURCE = Path(__file__).resolve().parents[1] / "quantize"
+SOURCE = Path(__file__).resolve().parents[1] / "quantize" / "kernels"
 
 
 def load_kernel_source(name):
-    """Import quantize/<name>.py as plain Python, bypassing the compiled module."""
+    """Import quantize/kernels/<name>.py as plain Python, bypassing the compiled module."""
     spec = importlib.util.spec_from_file_location(f"plain_{name}", SOURCE / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

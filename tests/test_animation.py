@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from quantize.animation import compress_animation, load_frames
-from quantize.compress_files import compress_file
+from quantize.compress.animation import compress_animation, load_frames
+from quantize.compress.files import CompressSettings, compress_file
 
 DURATIONS = [100, 200, 300]
 
@@ -33,12 +33,13 @@ def read_frames(data):
     return image.format, found
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("source_format, options", [("GIF", {}), ("PNG", {}), ("WEBP", {"lossless": True})])
 @pytest.mark.parametrize("out", ["gif", "png", "webp"])
 def test_every_frame_and_its_duration_come_out(tmp_path, frames, source_format, options, out):
     source = tmp_path / f"in.{source_format.lower()}"
     save_animation(frames, source, source_format, **options)
-    result = compress_file(source, tmp_path / f"out.{out}", n_colors=16, random_state=0)
+    result = compress_file(source, tmp_path / f"out.{out}", CompressSettings(n_colors=16))
     file_format, written = read_frames((tmp_path / f"out.{out}").read_bytes())
     assert file_format == {"gif": "GIF", "png": "PNG", "webp": "WEBP"}[out]
     assert [duration for duration, _ in written] == DURATIONS
@@ -68,6 +69,7 @@ def transparent_frames(photo):
     return frames
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("how", ["shared", "per frame", "given palette"])
 def test_transparency_is_kept_in_every_frame(tmp_path, photo, how):
     frames = transparent_frames(photo)
@@ -118,7 +120,7 @@ def test_a_locked_color_stays_in_the_gif_palette(tmp_path, frames):
 
 
 def test_a_shared_palette_is_learned_from_every_frame(tmp_path):
-    from quantize.batch import learn_shared_palette
+    from quantize.compress.shared import learn_shared_palette
     red, blue = np.zeros((40, 40, 3), np.uint8), np.zeros((40, 40, 3), np.uint8)
     red[..., 0], blue[..., 2] = 255, 255
     save_animation([red, blue, red], tmp_path / "rb.gif", "GIF")

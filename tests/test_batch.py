@@ -13,10 +13,14 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 from PIL import Image
+from quantize.cli.main import cli
 
 import quantize
-from quantize.batch import Record, Task, discover, learn_shared_palette, run_tasks
-from quantize.cli.main import cli
+from quantize.batch.discovery import discover
+from quantize.batch.runners import run_tasks
+from quantize.batch.tasks import Record, Task
+from quantize.compress.files import CompressSettings
+from quantize.compress.shared import learn_shared_palette
 
 
 def run(*args):
@@ -55,6 +59,7 @@ def test_discovery_by_content_not_extension(tree):
     assert [s.path.name for s in discover([str(tree / "sub" / "*.jpg")])] == ["b.jpg"]
 
 
+@pytest.mark.slow
 def test_mirrored_tree_and_bad_files_fail_alone(tree, tmp_path):
     add_bad_files(tree)
     out = tmp_path / "out"
@@ -69,6 +74,7 @@ def test_mirrored_tree_and_bad_files_fail_alone(tree, tmp_path):
     assert "6 files: 4 done, 0 skipped, 2 failed" in result.output
 
 
+@pytest.mark.slow
 def test_same_stem_in_one_folder_does_not_collide(tmp_path, photo):
     Image.fromarray(photo[:60, :60]).save(tmp_path / "x.png")
     Image.fromarray(photo[60:120, :60]).save(tmp_path / "x.jpg")
@@ -77,6 +83,7 @@ def test_same_stem_in_one_folder_does_not_collide(tmp_path, photo):
     assert files_under(tmp_path / "o") == ["x.jpg.png", "x.png.png"]
 
 
+@pytest.mark.slow
 def test_skip_overwrite_and_in_place(tree, tmp_path):
     out = tmp_path / "out"
     assert run("compress", tree, "-r", "-k", 8, "-o", out).exit_code == 0
@@ -97,6 +104,7 @@ def test_skip_overwrite_and_in_place(tree, tmp_path):
         assert replaced.mode == "P" and len(replaced.getcolors()) <= 4
 
 
+@pytest.mark.slow
 def test_jobs_give_byte_identical_outputs(tree, tmp_path):
     for jobs in (1, 2):
         assert run("compress", tree, "-r", "-k", 16, "-o", tmp_path / f"j{jobs}", "--jobs", jobs).exit_code == 0
@@ -130,6 +138,7 @@ def _start_batch(tmp_path, photo, n_files, wait_for):
     return command, process, out
 
 
+@pytest.mark.slow
 def test_a_killed_run_resumes_to_complete_outputs(tmp_path, photo):
     command, process, out = _start_batch(tmp_path, photo, 12, wait_for=3)
     os.killpg(process.pid, signal.SIGKILL)
@@ -158,6 +167,7 @@ def _processes_in_session(session):
     return found
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads the process table from /proc")
 def test_killing_the_main_process_ends_the_run(tmp_path, photo):
     """kill -9 of the command (not its group): the fork server, the resource
@@ -205,6 +215,7 @@ def dask_scheduler(tmp_path):
             process.wait(timeout=30)
 
 
+@pytest.mark.slow
 def test_dask_cluster_gives_the_local_outputs(tree, tmp_path, dask_scheduler):
     add_bad_files(tree)
     local = run("compress", tree, "-r", "-k", 16, "-o", tmp_path / "local", "--jobs", 1)
@@ -219,6 +230,7 @@ def test_dask_cluster_gives_the_local_outputs(tree, tmp_path, dask_scheduler):
     assert (tmp_path / "r.csv").read_text().count("\n") == 7, remote.output  # header + 6 files
 
 
+@pytest.mark.slow
 def test_shared_palette_matches_one_fit_on_all_pixels(tree, tmp_path):
     paths = [s.path for s in discover([tree], recursive=True)]
     palette, proportions = learn_shared_palette(paths, 16, space="rgb", random_state=0)
@@ -262,7 +274,7 @@ class _PoolThatBreaksOn(futures.Executor):
 
 def test_a_worker_crash_costs_only_its_file(tmp_path):
     names = ["a.png", "b.png", "crash.png", "d.png", "e.png"]
-    tasks = [Task("compress", tmp_path / n, {}, {}) for n in names]
+    tasks = [Task("compress", tmp_path / n, {}, CompressSettings(n_colors=4)) for n in names]
     ran = []
     records = list(run_tasks(tasks, lambda n_workers: _PoolThatBreaksOn("crash.png", ran)))
     status = {Path(r.source).name: r.status for r in records}

@@ -7,11 +7,10 @@ import pytest
 import reference
 from PIL import Image, ImageCms
 
-from quantize import Codebook, FewDistinctPointsWarning, InputError, compress_image, compress_to_quality
-from quantize.compress import _with_profile
-from quantize.errors import TransparencyWarning, UsageError
-from quantize import _kernels
+from quantize import Codebook, FewDistinctPointsWarning, InputError, compress_image, compress_to_quality, kernels
 from quantize import histogram as histogram_module
+from quantize.compress.pipeline import with_profile
+from quantize.errors import TransparencyWarning, UsageError
 from quantize.histogram import color_histogram
 
 SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
@@ -34,7 +33,7 @@ def test_histogram_kernels_match_their_source():
     plain = reference.load_kernel_source("_histogram_pythran")
     rgb = np.random.default_rng(0).integers(0, 4, (50, 3), dtype=np.uint8)
     results = []
-    for module in (_kernels.histogram, plain):
+    for module in (kernels.histogram, plain):
         table = np.zeros(1 << 24, dtype=np.int32)
         codes = np.empty(50, np.int32)
         n = module.collect_colors(rgb, table, codes)
@@ -77,7 +76,7 @@ def test_rgb_space_is_a_real_kmeans_optimum(photo):
     result = compress_image(photo, 16, space="rgb", random_state=0)
     pixels = photo.reshape(-1, 3).astype(np.float64)
     centers, labels, inertia, _ = reference.lloyd(pixels[::7], np.ones(len(pixels[::7])),
-                                                 result.palette.astype(float), 5, 0)
+                                                  result.palette.astype(float), 5, 0)
     ours = reference.sqdist(pixels[::7], result.palette.astype(float)).min(axis=1).sum()
     assert ours <= inertia * 1.02
 
@@ -137,7 +136,7 @@ def test_an_optimized_png_holds_the_same_palette_and_pixels_in_fewer_bytes(photo
     rgba[:50, :, 3] = 0
     rgba[50:60, :, 3] = 128
     unused = np.array([[255, 0, 255, 255]], np.uint8)  # locked: in the palette even where no pixel is
-    result = _with_profile(compress_image(rgba, 20, locked_colors=unused, random_state=0), SRGB)
+    result = with_profile(compress_image(rgba, 20, locked_colors=unused, random_state=0), SRGB)
     plain, optimized = result.encoded("png"), result.encoded("png", optimize=True)
     assert len(optimized) < 0.97 * len(plain)
     assert optimized == result.encoded("png", optimize=True)
@@ -186,7 +185,7 @@ def test_error_figures_count_only_visible_pixels(photo):
 
 
 def test_an_interrupted_histogram_leaves_the_table_clean(photo, monkeypatch):
-    real = _kernels.histogram
+    real = kernels.histogram
 
     class Kernels:
         def __getattr__(self, name):
@@ -195,10 +194,10 @@ def test_an_interrupted_histogram_leaves_the_table_clean(photo, monkeypatch):
         def inverse_index(self, *args):
             raise KeyboardInterrupt
 
-    monkeypatch.setattr(_kernels, "histogram", Kernels())
+    monkeypatch.setattr(kernels, "histogram", Kernels())
     with pytest.raises(KeyboardInterrupt):
         color_histogram(photo, 1)
-    monkeypatch.setattr(_kernels, "histogram", real)
+    monkeypatch.setattr(kernels, "histogram", real)
     assert not histogram_module._TABLE.any()
     hist = color_histogram(photo[:50], 1)
     np.testing.assert_array_equal(hist.counts.sum(), 50 * photo.shape[1])
@@ -275,16 +274,16 @@ def test_bad_arguments(photo, kwargs, match):
 
 
 def test_dither_kernel_matches_its_source_and_nearest_when_flat():
-    from quantize.lloyd import _Geometry
+    from quantize.engine.nearest import CenterGeometry
     rng = np.random.default_rng(1)
     image = rng.uniform(0, 100, (5, 7, 3)).astype(np.float32)
     centers = rng.uniform(0, 100, (6, 3))
-    g = _Geometry.of(centers)
+    g = CenterGeometry.of(centers)
     low, high = centers.min(axis=0), centers.max(axis=0)
     fixed = np.full((5, 7), -1, np.int32)
     fixed[2, 1:4] = 5  # pixels that keep label 5 and absorb the error
     got, plain = fixed.copy(), fixed.copy()
-    _kernels.nearest.dither_floyd_steinberg(image, centers, g.order, g.cc_sorted, low, high, 0.8, got)
+    kernels.nearest.dither_floyd_steinberg(image, centers, g.order, g.cc_sorted, low, high, 0.8, got)
     reference.load_kernel_source("_nearest_pythran").dither_floyd_steinberg(
         image, centers, g.order, g.cc_sorted, low, high, 0.8, plain)
     np.testing.assert_array_equal(got, plain)
@@ -292,7 +291,7 @@ def test_dither_kernel_matches_its_source_and_nearest_when_flat():
     # An image made of palette colors has no error to diffuse: dithering is the identity.
     exact = np.ascontiguousarray(centers[rng.integers(0, 6, (5, 7))].astype(np.float32))
     got = np.full((5, 7), -1, np.int32)
-    _kernels.nearest.dither_floyd_steinberg(exact, centers, g.order, g.cc_sorted, low, high, 1.0, got)
+    kernels.nearest.dither_floyd_steinberg(exact, centers, g.order, g.cc_sorted, low, high, 1.0, got)
     np.testing.assert_array_equal(centers[got].astype(np.float32), exact)
 
 
@@ -310,7 +309,7 @@ def test_smoothness_weights_against_numpy_and_their_source(photo):
     lightness[5:15, 5:20] = 0.5  # a flat patch
     inverse = np.random.default_rng(1).integers(0, 7, 23 * 31).astype(np.int32)
     got, plain = np.zeros(7), np.zeros(7)
-    _kernels.histogram.smoothness_weights(lightness, inverse, 0.05, 0.25, got)
+    kernels.histogram.smoothness_weights(lightness, inverse, 0.05, 0.25, got)
     reference.load_kernel_source("_histogram_pythran").smoothness_weights(lightness, inverse, 0.05, 0.25, plain)
     spread = ndimage.maximum_filter(lightness, 3, mode="nearest") - ndimage.minimum_filter(lightness, 3, mode="nearest")
     expected = np.bincount(inverse, weights=(0.25 + 1 / (1 + (spread / 0.05) ** 2)).ravel(), minlength=7)
@@ -333,7 +332,7 @@ def test_palette_spends_colors_where_the_image_is_smooth(gradient):
 
 
 def test_fit_palette_is_the_palette_compress_image_learns(photo):
-    from quantize.compress import fit_palette
+    from quantize.compress.fit import fit_palette
     learned = fit_palette(photo, 16, random_state=0)
     used = compress_image(photo, 16, random_state=0).palette  # the same colors, most used first
     assert {tuple(c) for c in learned} == {tuple(c) for c in used}

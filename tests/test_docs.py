@@ -3,16 +3,17 @@ import doctest
 
 import pytest
 
-import quantize.compress
-import quantize.lloyd
-import quantize.minibatch
-import quantize.regions
-import quantize.seeding
-import quantize.segment
+import quantize.compress.pipeline
+import quantize.engine.lloyd
+import quantize.engine.minibatch
+import quantize.engine.seeding
+import quantize.segment.foreground
+import quantize.segment.regions
 
 
-@pytest.mark.parametrize("module", [quantize.lloyd, quantize.minibatch, quantize.seeding,
-                                    quantize.compress, quantize.segment, quantize.regions])
+@pytest.mark.parametrize("module", [quantize.engine.lloyd, quantize.engine.minibatch, quantize.engine.seeding,
+                                    quantize.compress.pipeline, quantize.segment.foreground,
+                                    quantize.segment.regions])
 def test_docstring_examples(module):
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0
@@ -25,7 +26,16 @@ def test_every_module_is_installed():
     from pathlib import Path
     root = Path(__file__).resolve().parents[1]
     listed = (root / "quantize" / "meson.build").read_text() + (root / "meson.build").read_text()
-    modules = [p for p in (root / "quantize").glob("*.py") if not p.name.endswith("_pythran.py")]
-    missing = [p.name for p in modules if f"'{p.name}'" not in listed]
+    modules = [p.relative_to(root / "quantize") for p in (root / "quantize").rglob("*.py")
+               if not p.name.endswith("_pythran.py")]
+    missing = [str(p) for p in modules if f"'{p}'" not in listed]
     missing += [f"cli/{p.name}" for p in (root / "cli").glob("*.py") if f"'cli/{p.name}'" not in listed]
     assert not missing, f"not installed by meson.build: {missing}"
+
+
+def test_version_matches_the_installed_package():
+    """quantize.__version__ (which `quantize --version` prints) is what pip installed."""
+    import importlib.metadata
+
+    import quantize
+    assert quantize.__version__ == importlib.metadata.version("quantize")

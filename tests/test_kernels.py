@@ -6,15 +6,14 @@ import numpy as np
 import pytest
 import reference
 
-import quantize
-from quantize import _kernels
-from quantize.lloyd import _Geometry
+from quantize import kernels
+from quantize.engine.nearest import CenterGeometry
 
 CHUNK = 7  # small chunks, so tiny inputs still span several
 
 
-@pytest.mark.parametrize("module", [_kernels.nearest, _kernels.lloyd, _kernels.seeding, _kernels.minibatch, _kernels.histogram,
-                                    _kernels.mixture])
+@pytest.mark.parametrize("module", [kernels.nearest, kernels.lloyd, kernels.seeding, kernels.minibatch, kernels.histogram,
+                                    kernels.mixture])
 def test_compiled_kernels_are_running(module):
     assert module.__file__.endswith(tuple(importlib.machinery.EXTENSION_SUFFIXES)), module.__file__
     assert "Supported prototypes" in module.__dict__[next(
@@ -26,7 +25,7 @@ def test_package_refuses_the_uncompiled_source(monkeypatch):
     plain = reference.load_kernel_source("_lloyd_pythran")
     monkeypatch.setattr("importlib.import_module", lambda name: plain)
     with pytest.raises(ImportError, match="uncompiled kernel source"):
-        _kernels._import_compiled("_lloyd_pythran")
+        kernels._import_compiled("_lloyd_pythran")
 
 
 def _problem(seed, n=40, d=3, k=5, dtype=np.float64):
@@ -37,7 +36,7 @@ def _problem(seed, n=40, d=3, k=5, dtype=np.float64):
 
 
 def _assign(module, X, centers, need_second):
-    g = _Geometry.of(centers)
+    g = CenterGeometry.of(centers)
     n = len(X)
     labels, dist, lower = np.empty(n, np.int32), np.empty(n), np.empty(n)
     module.assign_nearest(X, centers, g.order, g.cc_sorted, labels, dist, lower, need_second, CHUNK, 2)
@@ -49,14 +48,14 @@ def _assign(module, X, centers, need_second):
 def test_assign_nearest_matches_reference_and_source(dtype, k):
     X, centers, _ = _problem(k, k=k, dtype=dtype)
     plain = reference.load_kernel_source("_nearest_pythran")
-    labels, dist, lower = _assign(_kernels.nearest, X, centers, True)
+    labels, dist, lower = _assign(kernels.nearest, X, centers, True)
     ref_labels, ref_dist, ref_second = reference.nearest(X, centers)
     np.testing.assert_array_equal(labels, ref_labels)
     np.testing.assert_allclose(dist, ref_dist, rtol=1e-12)
     np.testing.assert_allclose(lower, ref_second, rtol=1e-12)
     for got, want in zip(_assign(plain, X, centers, True), (labels, dist, lower)):
         np.testing.assert_array_equal(got, want)
-    labels_only, dist_only, _ = _assign(_kernels.nearest, X, centers, False)
+    labels_only, dist_only, _ = _assign(kernels.nearest, X, centers, False)
     np.testing.assert_array_equal(labels_only, ref_labels)
     np.testing.assert_allclose(dist_only, ref_dist, rtol=1e-12)
 
@@ -67,10 +66,10 @@ def test_center_geometry_repairs_the_order_after_centers_move(move, n_sorted):
     rng = np.random.default_rng(3)
     centers = rng.normal(size=(12, 3))
     centers[5] = centers[4]  # duplicate centers: each still comes first in its own row
-    geometry = _Geometry.of(centers)
+    geometry = CenterGeometry.of(centers)
     moved = centers + rng.normal(scale=move, size=centers.shape)
     dist = np.sqrt(((moved[:, None] - moved[None]) ** 2).sum(axis=2))
-    for module in (_kernels.nearest, reference.load_kernel_source("_nearest_pythran")):
+    for module in (kernels.nearest, reference.load_kernel_source("_nearest_pythran")):
         order, cc = geometry.order.copy(), np.empty_like(geometry.cc_sorted)
         module.center_geometry(moved, order, cc, n_sorted, 2)
         np.testing.assert_array_equal(order[:, 0], np.arange(12))
@@ -83,7 +82,7 @@ def test_center_geometry_repairs_the_order_after_centers_move(move, n_sorted):
 
 
 def _lloyd_step(module, X, w, centers, labels, upper, lower, shift, other_shift):
-    g = _Geometry.of(centers)
+    g = CenterGeometry.of(centers)
     n_chunks = -(-len(X) // CHUNK)
     sums = np.empty((n_chunks, len(centers), X.shape[1]))
     weights = np.empty((n_chunks, len(centers)))
@@ -98,11 +97,11 @@ def _lloyd_step(module, X, w, centers, labels, upper, lower, shift, other_shift)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_lloyd_step_matches_reference_and_source(dtype):
     X, old_centers, w = _problem(3, n=60, k=6, dtype=dtype)
-    labels, upper, lower = _assign(_kernels.nearest, X, old_centers, True)
+    labels, upper, lower = _assign(kernels.nearest, X, old_centers, True)
     centers = old_centers + np.random.default_rng(4).normal(0, 0.3, old_centers.shape)
     shift = np.sqrt(((centers - old_centers) ** 2).sum(axis=1))
     other = np.array([np.delete(shift, j).max() for j in range(len(shift))])
-    got = _lloyd_step(_kernels.lloyd, X, w, centers, labels, upper, lower, shift, other)
+    got = _lloyd_step(kernels.lloyd, X, w, centers, labels, upper, lower, shift, other)
     plain = _lloyd_step(reference.load_kernel_source("_lloyd_pythran"), X, w, centers, labels,
                         upper, lower, shift, other)
     for a, b in zip(got, plain):
@@ -123,7 +122,7 @@ def test_labelled_sqdist_matches_reference():
     X, centers, _ = _problem(5)
     labels = np.random.default_rng(0).integers(0, len(centers), len(X)).astype(np.int32)
     out = np.empty(len(X))
-    _kernels.nearest.labelled_sqdist(X, centers, labels, out, CHUNK, 2)
+    kernels.nearest.labelled_sqdist(X, centers, labels, out, CHUNK, 2)
     np.testing.assert_allclose(out, ((X - centers[labels]) ** 2).sum(axis=1), rtol=1e-12)
 
 
@@ -144,7 +143,7 @@ def _seed(module, X, w, k, n_preset, draws):
 def test_seeding_kernel_matches_source_and_greedy_rule(dtype, n_preset):
     X, _, w = _problem(6, n=50, dtype=dtype)
     draws = np.random.default_rng(1).random((6, 3))
-    n, centers, indices = _seed(_kernels.seeding, X, w, 6, n_preset, draws)
+    n, centers, indices = _seed(kernels.seeding, X, w, 6, n_preset, draws)
     plain = _seed(reference.load_kernel_source("_seeding_pythran"), X, w, 6, n_preset, draws)
     assert n == plain[0] == 6
     np.testing.assert_array_equal(centers, plain[1])
@@ -157,7 +156,7 @@ def test_seeding_kernel_matches_source_and_greedy_rule(dtype, n_preset):
 
 def test_seeding_stops_when_every_point_is_a_center():
     X = np.repeat(np.array([[0.0, 0.0], [1.0, 1.0]]), 10, axis=0)
-    n, centers, _ = _seed(_kernels.seeding, X, np.ones(20), 5, 0, np.random.default_rng(0).random((5, 3)))
+    n, centers, _ = _seed(kernels.seeding, X, np.ones(20), 5, 0, np.random.default_rng(0).random((5, 3)))
     assert n == 2 and {tuple(c) for c in centers[:2]} == {(0.0, 0.0), (1.0, 1.0)}
 
 
@@ -167,7 +166,7 @@ def test_minibatch_update_matches_reference_and_source(dtype):
     labels = reference.nearest(X, centers)[0].astype(np.int32)
     weight_sums = np.array([0.0, 2.0, 5.0, 1.0])
     got_c, got_s = centers.copy(), weight_sums.copy()
-    moved = _kernels.minibatch.minibatch_update(X, w, labels, got_c, got_s)
+    moved = kernels.minibatch.minibatch_update(X, w, labels, got_c, got_s)
     plain_c, plain_s = centers.copy(), weight_sums.copy()
     plain_moved = reference.load_kernel_source("_minibatch_pythran").minibatch_update(
         X, w, labels, plain_c, plain_s)
@@ -180,7 +179,3 @@ def test_minibatch_update_matches_reference_and_source(dtype):
             np.testing.assert_allclose(got_c[j], want, rtol=1e-6)
             assert got_s[j] == pytest.approx(weight_sums[j] + w[m].sum())
     assert moved == pytest.approx(((got_c - centers) ** 2).sum(), rel=1e-9)
-
-
-def test_version_is_exposed():
-    assert quantize.__version__

@@ -3,16 +3,16 @@ images with known masks, against a NumPy reference, and through the CLI."""
 import numpy as np
 import pytest
 import reference
-from conftest import SAMPLES
 from click.testing import CliRunner
+from conftest import SAMPLES
 from PIL import Image
+from quantize.cli.main import cli
 from scipy.stats import multivariate_normal
 
 import quantize
-from quantize import _kernels, graphcut
-from quantize.cli.main import cli
 from quantize.errors import InputError
-from quantize.mixture import fit_mixture
+from quantize.segment import graphcut
+from quantize.segment.mixture import fit_mixture
 
 
 def iou(a, b):
@@ -86,6 +86,7 @@ def test_seeds_are_obeyed(disc_image):
     assert not mask[bg_seeds].any()
 
 
+@pytest.mark.slow
 def test_seed_reproduces_the_run():
     photo = np.asarray(Image.open(SAMPLES / "chelsea.png").convert("RGB"))
     runs = [quantize.segment_foreground(photo, box=(30, 10, 380, 280), random_state=7) for _ in range(2)]
@@ -135,7 +136,7 @@ def test_box_over_the_whole_image_falls_back_to_the_frame(disc_image):
 
 
 def test_clean_mask_drops_specks_and_fills_holes():
-    from quantize.segment import clean_mask
+    from quantize.segment.foreground import clean_mask
     mask = np.zeros((100, 100), bool)
     mask[20:80, 20:80] = True
     mask[50, 50] = False  # a one-pixel hole

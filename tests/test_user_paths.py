@@ -16,6 +16,8 @@ from PIL import Image, ImageCms
 
 from quantize.cli.main import cli
 
+pytestmark = pytest.mark.slow  # a table of 110 command lines, 15 s
+
 SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
 
 

@@ -21,13 +21,13 @@ import math
 import numpy as np
 import skimage  # submodules load on first use (lazy loader): compress-only runs skip them
 
+from .._parallel import resolve_n_threads
+from .._validation import check_random_state
+from ..errors import InputError
+from ..features import check_space, colors_to_features
+from ..histogram import color_histogram
+from ..io import load_image
 from . import graphcut
-from ._parallel import resolve_n_threads
-from ._validation import check_random_state
-from .errors import InputError
-from .features import check_space, colors_to_features
-from .histogram import color_histogram
-from .io import load_image
 from .mixture import fit_mixture
 
 EDGES = ("top", "bottom", "left", "right")

@@ -9,13 +9,13 @@ fit is mini-batch k-means, then every pixel is assigned to its nearest center.
 import numpy as np
 import skimage  # submodules load on first use (scikit-image's lazy loader)
 
-from ._parallel import resolve_n_threads
-from ._validation import check_n_clusters, check_random_state
-from .errors import InputError
-from .features import _LIGHTNESS_RANGE, check_space, colors_to_features
-from .io import load_image
-from .lloyd import KMeans
-from .minibatch import MiniBatchKMeans
+from .._parallel import resolve_n_threads
+from .._validation import check_n_clusters, check_random_state
+from ..engine.lloyd import KMeans
+from ..engine.minibatch import MiniBatchKMeans
+from ..errors import InputError
+from ..features import LIGHTNESS_RANGE, check_space, colors_to_features
+from ..io import load_image
 
 MINIBATCH_PIXELS = 1 << 20  # above about 1 MP, exact Lloyd over every pixel is slow
 
@@ -24,7 +24,7 @@ def pixel_features(pixels, space, spatial_weight):
     """(M * N, 5) float32 features: the color in ``space`` and the scaled (row, col)."""
     rows, cols = pixels.shape[:2]
     colors = colors_to_features(pixels[:, :, :3].reshape(-1, 3), space)
-    scale = spatial_weight * _LIGHTNESS_RANGE[space] / max(rows, cols)
+    scale = spatial_weight * LIGHTNESS_RANGE[space] / max(rows, cols)
     grid_rows, grid_cols = np.mgrid[:rows, :cols]
     coords = np.stack([grid_rows.ravel(), grid_cols.ravel()], axis=1) * scale
     return np.hstack([colors, coords]).astype(np.float32)

@@ -19,11 +19,11 @@ import os
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 def _import_compiled(name):
-    module = importlib.import_module(f"quantize.{name}")
+    module = importlib.import_module(f"quantize.kernels.{name}")
     path = getattr(module, "__file__", "") or ""
     if not path.endswith(tuple(importlib.machinery.EXTENSION_SUFFIXES)):
         raise ImportError(
-            f"quantize.{name} was imported from {path!r}, the uncompiled kernel source. "
+            f"quantize.kernels.{name} was imported from {path!r}, the uncompiled kernel source. "
             "Install the package (pip install .) and run it from outside the source "
             "tree, or use an editable build: pip install --no-build-isolation -e ."
         )

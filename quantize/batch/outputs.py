@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import OutputError, UsageError
+from ..errors import OutputError, UsageError
 
 SKIP_HINT = "--overwrite to redo"
 

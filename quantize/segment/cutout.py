@@ -3,13 +3,13 @@ import io
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image
 import skimage  # submodules load on first use (scikit-image's lazy loader)
+from PIL import Image
 
-from .errors import NoSubjectError
-from .io import check_output, load_image, write_atomically
+from ..errors import NoSubjectError
+from ..io import check_output, load_image, write_atomically
+from .foreground import EDGES, segment_foreground
 from .regions import region_overlay, segment_regions
-from .segment import segment_foreground
 
 # Background brightness in the overlay: dim enough to see the cut, bright enough
 # to judge what was left out.
@@ -60,31 +60,54 @@ class SegmentResult:
     n_regions: int | None = None
 
 
-def segment_file(source, *, mask_path=None, cutout_path=None, overlay_path=None, crop=False,
-                 n_regions=None, spatial_weight=1.0, overwrite=False, max_pixels=None, **options):
-    """Segment one file and write the asked outputs atomically (PNG).
+@dataclass(frozen=True)
+class SegmentSettings:
+    """What ``segment`` does to each file: with ``n_regions``, k-means regions
+    (:func:`segment_regions`, with ``spatial_weight``); otherwise the foreground
+    (:func:`segment_foreground`, with ``box``, seeds, ``edges``, ``keep`` and
+    ``smoothness``), and a cutout cropped to the subject with ``crop``."""
+    box: tuple | None = None
+    fg_seeds: np.ndarray | None = None
+    bg_seeds: np.ndarray | None = None
+    edges: tuple = EDGES
+    keep: str = "all"
+    smoothness: float = 50.0
+    crop: bool = False
+    n_regions: int | None = None
+    spatial_weight: float = 1.0
+    space: str = "lab"
+    random_state: int | None = 0
+    max_pixels: int | None = None
 
-    With ``n_regions``, writes the region label map to ``mask_path`` and the
-    region overlay to ``overlay_path``; otherwise runs
-    :func:`quantize.segment_foreground` with ``options`` and writes the mask,
-    the RGBA cutout and the overlay.
+    def foreground_options(self, n_threads):
+        """The keyword arguments of segment_foreground."""
+        return {"box": self.box, "fg_seeds": self.fg_seeds, "bg_seeds": self.bg_seeds, "edges": self.edges,
+                "keep": self.keep, "smoothness": self.smoothness, "space": self.space,
+                "random_state": self.random_state, "n_threads": n_threads}
+
+
+def segment_file(source, settings=SegmentSettings(), *, mask_path=None, cutout_path=None, overlay_path=None,
+                 overwrite=False, n_threads=None):
+    """Segment one file by ``settings`` (a :class:`SegmentSettings`) and write the
+    asked outputs atomically (PNG): with regions, the label map to ``mask_path``
+    and the region overlay to ``overlay_path``; else the mask, the RGBA cutout and
+    the overlay.
     """
     targets = [p for p in (mask_path, cutout_path, overlay_path) if p is not None]
     for target in targets:
         check_output(target, overwrite)  # fail before the work, not after
-    loaded = load_image(source, max_pixels=max_pixels)
+    loaded = load_image(source, max_pixels=settings.max_pixels)
     pixels = loaded.pixels
-    if n_regions is not None:
-        labels = segment_regions(pixels, n_regions, spatial_weight=spatial_weight,
-                                 space=options.get("space", "lab"), random_state=options.get("random_state"),
-                                 n_threads=options.get("n_threads"))
+    if settings.n_regions is not None:
+        labels = segment_regions(pixels, settings.n_regions, spatial_weight=settings.spatial_weight,
+                                 space=settings.space, random_state=settings.random_state, n_threads=n_threads)
         outputs = {mask_path: label_image(labels),
                    overlay_path: Image.fromarray(region_overlay(pixels, labels))}
         result = SegmentResult(labels.shape, n_regions=int(labels.max()) + 1)
     else:
-        mask = segment_foreground(pixels, **options)
-        _check_subject(mask, options.get("box"))
-        outputs = {mask_path: mask_image(mask), cutout_path: cutout_image(pixels, mask, crop=crop),
+        mask = segment_foreground(pixels, **settings.foreground_options(n_threads))
+        _check_subject(mask, settings.box)
+        outputs = {mask_path: mask_image(mask), cutout_path: cutout_image(pixels, mask, crop=settings.crop),
                    overlay_path: Image.fromarray(mask_overlay(pixels, mask))}
         result = SegmentResult(mask.shape, foreground_fraction=float(mask.mean()))
     for target, picture in outputs.items():

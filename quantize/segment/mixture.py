@@ -9,9 +9,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _kernels
-from ._parallel import CHUNK_ROWS
-from .lloyd import KMeans
+from .. import kernels
+from .._parallel import CHUNK_ROWS
+from ..engine.lloyd import KMeans
 
 # Added to every covariance's diagonal (feature units squared: ΔE^2 in Lab). A
 # codeword holding one flat color would otherwise get a zero covariance and an
@@ -31,8 +31,8 @@ class GaussianMixture:
     def negative_log_likelihood(self, X, n_threads):
         """-log p(x) for each row of X (n, 3) float64."""
         out = np.empty(len(X))
-        _kernels.mixture.mixture_nll(X, self.means, self.precisions, self.log_coefs, out,
-                                     CHUNK_ROWS, n_threads)
+        kernels.mixture.mixture_nll(X, self.means, self.precisions, self.log_coefs, out,
+                                    CHUNK_ROWS, n_threads)
         return out
 
 

@@ -6,16 +6,22 @@ weighted objective. Stopping rules follow scikit-learn: a smoothed (EWA) batch
 inertia that has not improved for ``max_no_improvement`` steps, or a squared
 center shift within ``tol`` times the mean feature variance.
 """
-import warnings
 
 import numpy as np
 
-from . import _kernels
-from ._parallel import resolve_n_threads
-from ._validation import (check_n_clusters, check_positive_int, check_random_state, check_sample_weight,
-                          check_samples, check_tol)
-from .errors import FewDistinctPointsWarning, InputError
-from .lloyd import FittedCenters, assign_labels, check_init, initial_centers, weighted_tolerance
+from .. import kernels
+from .._parallel import resolve_n_threads
+from .._validation import (
+    check_n_clusters,
+    check_positive_int,
+    check_random_state,
+    check_sample_weight,
+    check_samples,
+    check_tol,
+)
+from ..errors import InputError
+from .common import FittedCenters, check_init, initial_centers, weighted_tolerance
+from .nearest import assign_labels
 
 
 class MiniBatchKMeans(FittedCenters):
@@ -91,9 +97,7 @@ class MiniBatchKMeans(FittedCenters):
 
     def _init_centers(self, X, sample_weight, rng, n_threads):
         k = self._n_clusters
-        with warnings.catch_warnings():  # too few points is an error here, said below
-            warnings.simplefilter("ignore", FewDistinctPointsWarning)
-            centers = initial_centers(X, sample_weight, k, self._init, rng, n_threads)
+        centers = initial_centers(X, sample_weight, k, self._init, rng, n_threads)
         if len(centers) < k:
             raise InputError(
                 f"the data used to seed the centers has only {len(centers)} distinct points, "
@@ -103,8 +107,8 @@ class MiniBatchKMeans(FittedCenters):
     def _step(self, X, sample_weight, rng, n_threads):
         """One mini-batch update; returns (weighted mean batch inertia, squared center shift)."""
         labels, dist = assign_labels(X, self._centers64, n_threads)
-        moved_sq = _kernels.minibatch.minibatch_update(X, sample_weight, labels, self._centers64,
-                                                       self._weight_sums)
+        moved_sq = kernels.minibatch.minibatch_update(X, sample_weight, labels, self._centers64,
+                                                      self._weight_sums)
         self._n_since_reassign += len(X)
         if self.reassignment_ratio > 0 and (
                 (self._weight_sums == 0).any() or self._n_since_reassign >= 10 * self._n_clusters):

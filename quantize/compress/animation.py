@@ -16,10 +16,12 @@ from dataclasses import dataclass, field
 import numpy as np
 from PIL import Image
 
-from .compress import (MAX_COLORS, CompressedImage, _fixed_codebook, check_optimizable, compress_image,
-                       compress_to_quality, fit_palette, optimize_png)
-from .errors import InputError, TransparencyWarning, UsageError
-from .io import DEFAULT_MAX_PIXELS, _bomb_limit, _from_pil, open_image
+from ..errors import InputError, TransparencyWarning, UsageError
+from ..io import DEFAULT_MAX_PIXELS, _bomb_limit, _from_pil, open_image
+from .fit import MAX_COLORS, fit_palette, fixed_codebook
+from .formats import OUTPUT_FORMATS, check_optimizable, optimize_png
+from .pipeline import compress_image, compress_to_quality
+from .result import CompressedImage
 
 # Formats that hold an animation, by output format name.
 ANIMATED_FORMATS = ("gif", "png", "webp")
@@ -114,7 +116,7 @@ class CompressedAnimation:
         fmt = str(fmt).lower()
         if fmt not in ANIMATED_FORMATS:
             raise UsageError(f"{fmt} cannot hold an animation; write {', '.join(ANIMATED_FORMATS)}")
-        check_optimizable(fmt.upper(), optimize)
+        check_optimizable(OUTPUT_FORMATS[fmt].name, optimize)
         alpha = [frame.palette[:, 3] for frame in self.frames if frame.palette.shape[1] == 4]
         has_alpha = any((a < 255).any() for a in alpha)
         # Whole frames: each replaces the last. A GIF's transparent index shows the
@@ -149,8 +151,7 @@ class CompressedAnimation:
             if self.icc_profile:
                 options["icc_profile"] = self.icc_profile
         buffer = io.BytesIO()
-        images[0].save(buffer, format={"png": "PNG", "gif": "GIF", "webp": "WEBP"}[fmt],
-                       append_images=images[1:], **options)
+        images[0].save(buffer, format=OUTPUT_FORMATS[fmt].name, append_images=images[1:], **options)
         return optimize_png(buffer.getvalue()) if optimize else buffer.getvalue()
 
 
@@ -200,7 +201,7 @@ def compress_animation(frames, n_colors=None, *, quality=None, max_colors=MAX_CO
         if palette is None:
             palette = _shared_palette(tall, n_colors, quality, max_colors, options)
         else:  # one transparent entry for the whole animation, if it needs one
-            palette = _fixed_codebook(np.asarray(palette), tall, options.get("space", "oklab")).palette
+            palette = fixed_codebook(np.asarray(palette), tall, options.get("space", "oklab")).palette
     remapped = [compress_image(pixels, None, palette=palette, dither=dither, **options) for pixels in frames.pixels]
     return CompressedAnimation([_in_order(frame, palette) for frame in remapped], frames.durations, frames.loop,
                                True, frames.icc_profile)

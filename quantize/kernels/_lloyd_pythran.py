@@ -1,13 +1,16 @@
 """Pythran kernels for Lloyd's k-means: the bounded E-step, cluster sums, moments.
 
 Plain Python compiled by Pythran (OpenMP); the tests also import it uncompiled.
-Kernels trust their inputs; ``quantize.lloyd`` validates them. Each parallel loop
+Kernels trust their inputs; ``quantize.engine`` validates them. Each parallel loop
 runs over fixed chunks of ``chunk_rows`` rows that write their own partial
 results, reduced by the driver in chunk order: the thread count never changes a
 result. Distances are computed in float64 whatever the dtype of ``X``. The
 nearest-center scan and its geometry (``order``, ``cc_bound``) are explained in
 _nearest_pythran.py; as there, inner loops are written out because per-point
 calls that pass arrays are slow under OpenMP.
+
+Compiled, each exported kernel runs with the GIL released (Pythran's generated
+wrapper releases it around the call), so Python threads can run kernels at once.
 """
 import numpy as np
 
@@ -87,6 +90,30 @@ def lloyd_step(X, sample_weight, centers, order, cc_bound, half_gap, upper_shift
     right are not searched. On exit the labels are those of the nearest
     ``centers``, the sums match them, and ``changed[c]`` counts chunk c's changes.
     ``half_gap[a]`` is half the distance from center a to its nearest other center.
+
+    Parameters
+    ----------
+    X : (n_samples, n_features) float32 or float64, read.
+    sample_weight : (n_samples,) float64, read.
+    centers : (k, n_features) float64, read: the new centers.
+    order : (k, k) int64, read: neighbour order from ``center_geometry`` on these centers.
+    cc_bound : (k, k) float64, read: its bounds (the driver's ``CenterGeometry.cc_sorted``).
+    half_gap : (k,) float64, read (``CenterGeometry.half_gap``: cc_sorted[:, 1] / 2).
+    upper_shift : (k,) float64, read: how far each center moved since the bounds were set.
+    lower_shift : (k,) float64, read: the largest move of any other center.
+    labels : (n_samples,) int32, read and updated in place.
+    upper : (n_samples,) float64, read and updated: bound on the distance to its center.
+    lower : (n_samples,) float64, read and updated: bound on the second nearest distance.
+    sums : (n_chunks, k, n_features) float64, read and updated: weighted sums per chunk.
+    weights : (n_chunks, k) float64, read and updated: their weights per chunk.
+    changed : (n_chunks,) int64, written: rows of chunk c that changed label.
+    chunk_rows : int, rows per chunk (CHUNK_ROWS); n_chunks = ceil(n_samples / chunk_rows).
+    n_threads : int, OpenMP threads over the chunks.
+
+    Returns nothing. Thread safety: keeps no module-level state and writes only
+    ``labels``, ``upper``, ``lower``, ``sums``, ``weights`` and ``changed``, so it is
+    safe to call concurrently on separate buffers, which must not be shared; arrays
+    it only reads may be shared if nobody writes them meanwhile.
     """
     n = X.shape[0]
     #omp parallel for schedule(dynamic) num_threads(n_threads)
@@ -110,7 +137,23 @@ def _sums_chunk(X, sample_weight, labels, sums, weights, c, start, stop):
 
 def cluster_sums(X, sample_weight, labels, sums, weights, chunk_rows, n_threads):
     """Weighted sum of the rows (``sums[c]``) and their weight (``weights[c]``) per
-    cluster, per chunk c."""
+    cluster, per chunk c.
+
+    Parameters
+    ----------
+    X : (n_samples, n_features) float32 or float64, read.
+    sample_weight : (n_samples,) float64, read.
+    labels : (n_samples,) int32, read: a cluster index per row.
+    sums : (n_chunks, k, n_features) float64, written (each chunk zeroed first).
+    weights : (n_chunks, k) float64, written (each chunk zeroed first).
+    chunk_rows : int, rows per chunk (CHUNK_ROWS); n_chunks = ceil(n_samples / chunk_rows).
+    n_threads : int, OpenMP threads over the chunks.
+
+    Returns nothing. Thread safety: keeps no module-level state and writes only
+    ``sums`` and ``weights``, so it is safe to call concurrently on separate output
+    buffers, which must not be shared; arrays it only reads may be shared if nobody
+    writes them meanwhile.
+    """
     n = X.shape[0]
     #omp parallel for schedule(dynamic) num_threads(n_threads)
     for c in range(sums.shape[0]):
@@ -131,7 +174,22 @@ def _moments_chunk(X, sample_weight, origin, moments, c, start, stop):
 def weighted_moments(X, sample_weight, origin, moments, chunk_rows, n_threads):
     """Per chunk c, ``moments[c, 0]`` = sum of w (x - origin) and ``moments[c, 1]`` =
     sum of w (x - origin)^2, per feature. An origin inside the data (a row of X)
-    keeps the variance computed from them free of cancellation."""
+    keeps the variance computed from them free of cancellation.
+
+    Parameters
+    ----------
+    X : (n_samples, n_features) float32 or float64, read.
+    sample_weight : (n_samples,) float64, read.
+    origin : (n_features,) float64, read (the driver passes X[0]).
+    moments : (n_chunks, 2, n_features) float64, written (each chunk zeroed first).
+    chunk_rows : int, rows per chunk (CHUNK_ROWS); n_chunks = ceil(n_samples / chunk_rows).
+    n_threads : int, OpenMP threads over the chunks.
+
+    Returns nothing. Thread safety: keeps no module-level state and writes only
+    ``moments``, so it is safe to call concurrently on separate ``moments`` buffers,
+    which must not be shared; arrays it only reads may be shared if nobody writes
+    them meanwhile.
+    """
     n = X.shape[0]
     #omp parallel for schedule(dynamic) num_threads(n_threads)
     for c in range(moments.shape[0]):

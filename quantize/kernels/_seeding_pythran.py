@@ -13,6 +13,9 @@ Potentials (sums of ``sample_weight * closest_sq``) are kept per chunk of
 result. Random numbers come from the caller, so a seed reproduces a run. Inner
 loops are written out: under OpenMP, Pythran counts references atomically and
 per-point calls that pass arrays are slow.
+
+Compiled, each exported kernel runs with the GIL released (Pythran's generated
+wrapper releases it around the call), so Python threads can run kernels at once.
 """
 import numpy as np
 
@@ -104,6 +107,31 @@ def kmeans_plusplus(X, sample_weight, centers, n_preset, draws, indices, closest
     closest_sq (n,) = inf, closest (n,), potentials (n_chunks,), trials
     (n_chunks, n_trials), candidates (n_trials, n_features), candidate_gaps
     (n_trials, n_clusters), center_gaps (n_clusters,), rows (n_trials,).
+
+    Parameters
+    ----------
+    X : (n, n_features) float32 or float64, read.
+    sample_weight : (n,) float64, read.
+    centers : (k, n_features) float64 (k = n_clusters): [:n_preset] read, the rest written.
+    n_preset : int, number of given centers, 0 <= n_preset <= k.
+    draws : (k, n_trials) float64, read: uniform numbers in [0, 1).
+    indices : (k,) int64, written: row of X of each center, -1 for given ones.
+    closest_sq : (n,) float64, read and updated: must be all inf on entry.
+    closest : (n,) int64, read and updated: nearest chosen center; all 0 on entry.
+    potentials : (n_chunks,) float64, work buffer, written.
+    trials : (n_chunks, n_trials) float64, work buffer, written.
+    candidates : (n_trials, n_features) float64, work buffer, written.
+    candidate_gaps : (n_trials, k) float64, work buffer, written.
+    center_gaps : (k,) float64, work buffer, written.
+    rows : (n_trials,) int64, work buffer, written.
+    chunk_rows : int, rows per chunk (BLOCK_ROWS = 64); n_chunks = ceil(n / chunk_rows).
+    n_threads : int, OpenMP threads over the chunks.
+
+    Returns the number of centers, an int <= k; the rows of ``centers`` and
+    ``indices`` beyond it are not written. Thread safety: keeps no module-level
+    state and writes only the arrays passed to it, so it is safe to call
+    concurrently on separate buffers, which must not be shared; ``X``,
+    ``sample_weight`` and ``draws`` may be shared if nobody writes them meanwhile.
     """
     n, n_features = X.shape
     k, n_trials = draws.shape

@@ -1,12 +1,11 @@
 """Weighted greedy k-means++ seeding (Arthur & Vassilvitskii, with local trials)."""
-import warnings
 
 import numpy as np
 
-from . import _kernels
-from ._parallel import resolve_n_threads, threads_for
-from ._validation import check_n_clusters, check_random_state, check_sample_weight, check_samples
-from .errors import FewDistinctPointsWarning
+from .. import kernels
+from .._parallel import resolve_n_threads, threads_for
+from .._validation import check_n_clusters, check_random_state, check_sample_weight, check_samples
+from ..errors import warn_few_distinct_points
 
 # The kernel keeps the potential of every block of rows and draws a candidate by
 # scanning block totals, then the rows of one block: with small blocks a draw
@@ -55,17 +54,26 @@ def kmeans_plusplus(X, n_clusters, *, sample_weight=None, random_state=None, n_l
     w = check_sample_weight(sample_weight, X.shape[0])
     rng = check_random_state(random_state)
     if n_local_trials is None:
-        n_local_trials = 2 + int(np.log(n_clusters))
-    centers, indices = _kmeans_plusplus(X, w, n_clusters, rng, int(n_local_trials),
+        n_local_trials = default_local_trials(n_clusters)
+    centers, indices = plusplus_centers(X, w, n_clusters, rng, int(n_local_trials),
                                         resolve_n_threads(n_threads))
+    if len(centers) < n_clusters:
+        warn_few_distinct_points(len(centers), n_clusters, "centers")
     return centers.astype(X.dtype), indices
 
 
-def _kmeans_plusplus(X, sample_weight, n_clusters, rng, n_local_trials, n_threads, preset=None):
+def default_local_trials(n_clusters):
+    """Candidates per new center, as scikit-learn chooses: 2 + ln(k)."""
+    return 2 + int(np.log(n_clusters))
+
+
+def plusplus_centers(X, sample_weight, n_clusters, rng, n_local_trials, n_threads, preset=None):
     """Trusting driver: X C-contiguous float, weights float64 with a positive sum.
 
     ``preset`` (m, n_features) float64 centers, if given, are taken as the first m
-    centers (their indices are -1) and the rest are chosen around them.
+    centers (their indices are -1) and the rest are chosen around them. With
+    fewer distinct points of positive weight than ``n_clusters``, returns one
+    center per point (the caller decides whether to warn).
     """
     centers = np.zeros((n_clusters, X.shape[1]))
     n_preset = 0 if preset is None else len(preset)
@@ -74,16 +82,10 @@ def _kmeans_plusplus(X, sample_weight, n_clusters, rng, n_local_trials, n_thread
     draws = rng.random((n_clusters, n_local_trials))
     n = len(X)
     n_blocks = -(-n // BLOCK_ROWS)
-    n_centers = _kernels.seeding.kmeans_plusplus(
+    n_centers = kernels.seeding.kmeans_plusplus(
         X, sample_weight, centers, n_preset, draws, indices,
         np.full(n, np.inf), np.zeros(n, dtype=np.int64), np.zeros(n_blocks),
         np.zeros((n_blocks, n_local_trials)), np.zeros((n_local_trials, X.shape[1])),
         np.zeros((n_local_trials, n_clusters)), np.zeros(n_clusters),
         np.zeros(n_local_trials, dtype=np.int64), BLOCK_ROWS, threads_for(n, n_threads))
-    if n_centers < n_clusters:
-        warnings.warn(
-            f"X has only {n_centers} distinct points of positive weight, fewer than "
-            f"n_clusters={n_clusters}; returning {n_centers} centers",
-            FewDistinctPointsWarning, stacklevel=3,
-        )
     return centers[:n_centers], indices[:n_centers]

@@ -20,6 +20,9 @@ OpenMP, Pythran counts references atomically, and passing an array to a function
 once per point cost 3-10x the loop itself (measured on the color lookup).
 Per-chunk helpers are fine. Parallel loops run over fixed chunks of
 ``chunk_rows`` rows, so results never depend on the thread count.
+
+Compiled, each exported kernel runs with the GIL released (Pythran's generated
+wrapper releases it around the call), so Python threads can run kernels at once.
 """
 import numpy as np
 
@@ -86,6 +89,18 @@ def center_geometry(centers, order, cc_bound, n_sorted, n_threads):
     The search rarely looks past the first few dozen neighbours; keeping only
     those sorted and repairing rather than re-sorting costs 0.3 ms at k = 256 (a
     compiled argsort per call: 2.5 ms). The driver sorts from scratch.
+
+    Parameters
+    ----------
+    centers : (k, n_features) float64, read.
+    order : (k, k) int64, read and updated in place; each row a permutation of range(k).
+    cc_bound : (k, k) float64, written (the driver's ``CenterGeometry.cc_sorted``).
+    n_sorted : int, neighbours kept sorted per row, 1 <= n_sorted <= k (driver: min(k, 32)).
+    n_threads : int, OpenMP threads over the rows (centers).
+
+    Returns nothing. Thread safety: keeps no module-level state and writes only
+    ``order`` and ``cc_bound``, so it is safe to call concurrently on separate buffers;
+    the buffers must not be shared (one ``CenterGeometry`` updated from two threads).
     """
     #omp parallel for schedule(static) num_threads(n_threads)
     for a in range(centers.shape[0]):
@@ -128,7 +143,26 @@ def _assign_chunk(X, centers, order, cc_bound, labels, dist, lower, need_second,
 def assign_nearest(X, centers, order, cc_bound, labels, dist, lower, need_second,
                    chunk_rows, n_threads):
     """Label every row with its nearest center; ``dist`` gets the distance to it and,
-    if ``need_second``, ``lower`` the distance to the second nearest."""
+    if ``need_second``, ``lower`` the distance to the second nearest.
+
+    Parameters
+    ----------
+    X : (n_samples, n_features) float32 or float64, read.
+    centers : (k, n_features) float64, read.
+    order : (k, k) int64, read: neighbour order from ``center_geometry`` on these centers.
+    cc_bound : (k, k) float64, read: its bounds (the driver's ``CenterGeometry.cc_sorted``).
+    labels : (n_samples,) int32, written: index of the nearest center.
+    dist : (n_samples,) float64, written: distance to the nearest center.
+    lower : (n_samples,) float64, written if ``need_second``, else untouched (may be empty).
+    need_second : bool, also find the distance to the second nearest (Lloyd's lower bound).
+    chunk_rows : int, rows per parallel chunk (the driver's ``CHUNK_ROWS``).
+    n_threads : int, OpenMP threads over the chunks.
+
+    Returns nothing. Thread safety: keeps no module-level state and writes only
+    ``labels``, ``dist`` and ``lower``, so it is safe to call concurrently on separate
+    output buffers, which must not be shared; arrays it only reads may be shared if
+    nobody writes them meanwhile.
+    """
     n = X.shape[0]
     n_chunks = (n + chunk_rows - 1) // chunk_rows
     #omp parallel for schedule(dynamic) num_threads(n_threads)
@@ -148,7 +182,21 @@ def _sqdist_chunk(X, centers, labels, out, start, stop):
 
 
 def labelled_sqdist(X, centers, labels, out, chunk_rows, n_threads):
-    """Squared distance of every row to the center it is labelled with."""
+    """Squared distance of every row to the center it is labelled with.
+
+    Parameters
+    ----------
+    X : (n_samples, n_features) float32 or float64, read.
+    centers : (k, n_features) float64, read.
+    labels : (n_samples,) int32, read: a center index per row.
+    out : (n_samples,) float64, written: squared distance of row i to centers[labels[i]].
+    chunk_rows : int, rows per parallel chunk (the driver's ``CHUNK_ROWS``).
+    n_threads : int, OpenMP threads over the chunks.
+
+    Returns nothing. Thread safety: keeps no module-level state and writes only
+    ``out``, so it is safe to call concurrently on separate ``out`` buffers, which must
+    not be shared; arrays it only reads may be shared if nobody writes them meanwhile.
+    """
     n = X.shape[0]
     n_chunks = (n + chunk_rows - 1) // chunk_rows
     #omp parallel for schedule(dynamic) num_threads(n_threads)
@@ -171,6 +219,21 @@ def dither_floyd_steinberg(image, centers, order, cc_bound, low, high, strength,
     ``labels`` (M, N) int32 is read first: a pixel whose label is already >= 0
     keeps it and drops the error diffused into it, passing none on (transparent
     pixels, whose colors nobody sees); pixels labelled -1 are dithered.
+
+    Parameters
+    ----------
+    image : (n_rows, n_cols, n_features) float32, read: the pixels' features.
+    centers : (k, n_features) float64, read.
+    order : (k, k) int64, read: neighbour order from ``center_geometry`` on these centers.
+    cc_bound : (k, k) float64, read: its bounds (the driver's ``CenterGeometry.cc_sorted``).
+    low : (n_features,) float64, read: lower clip per feature (driver: centers.min(0)).
+    high : (n_features,) float64, read: upper clip per feature (driver: centers.max(0)).
+    strength : float64, share of the error diffused.
+    labels : (n_rows, n_cols) int32, read and updated in place: every -1 becomes a center.
+
+    Returns nothing. Thread safety: serial, keeps no module-level state (its error
+    rows are allocated per call) and writes only ``labels``, so it is safe to call
+    concurrently on separate ``labels`` buffers, which must not be shared.
     """
     n_rows, n_cols, n_features = image.shape
     k = centers.shape[0]

@@ -5,46 +5,23 @@ Convergence, as in scikit-learn: stop when no label changed during an iteration
 at most ``tol`` times the mean (weighted) variance of the features. After a
 tolerance stop the labels are recomputed so they match the returned centers.
 """
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
-from . import _kernels
-from ._parallel import CHUNK_ROWS, n_chunks, resolve_n_threads, threads_for
-from ._validation import (check_centers, check_n_clusters, check_positive_int, check_random_state,
-                          check_sample_weight, check_samples, check_tol)
-from .errors import FewDistinctPointsWarning, InputError
-from .seeding import _kmeans_plusplus
-
-
-class _Geometry:
-    """Distances between centers, in each center's neighbour order, for the pruned
-    nearest-center search (see _nearest_pythran). The first ``update`` sorts each
-    row (NumPy's sort is 6x Pythran's here); later ones repair the order of the
-    SORTED_NEIGHBOURS nearest, as Lloyd moves centers little per step."""
-
-    SORTED_NEIGHBOURS = 32
-
-    def __init__(self, k):
-        self.order = None
-        self.cc_sorted = np.empty((k, k))  # (k, k) distance bounds along each row's order
-        self.half_gap = np.empty(k)        # half the distance to the nearest other center
-
-    def update(self, centers, n_threads):
-        if self.order is None:
-            sqdist = ((centers[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2)
-            np.fill_diagonal(sqdist, -1.0)  # each center first in its own row
-            self.order = np.argsort(sqdist, axis=1)
-        n_threads = threads_for(len(centers) ** 2, n_threads)  # the work grows with pairs of centers
-        _kernels.nearest.center_geometry(centers, self.order, self.cc_sorted,
-                                         min(len(centers), self.SORTED_NEIGHBOURS), n_threads)
-        self.half_gap[:] = self.cc_sorted[:, 1] / 2 if len(centers) > 1 else np.inf
-        return self
-
-    @classmethod
-    def of(cls, centers, n_threads=1):
-        return cls(len(centers)).update(centers, n_threads)
+from .. import kernels
+from .._parallel import CHUNK_ROWS, n_chunks, resolve_n_threads, threads_for
+from .._validation import (
+    check_n_clusters,
+    check_positive_int,
+    check_random_state,
+    check_sample_weight,
+    check_samples,
+    check_tol,
+)
+from ..errors import warn_few_distinct_points
+from .common import FittedCenters, check_init, initial_centers, weighted_tolerance
+from .nearest import CenterGeometry, assign_labels, labelled_sqdist
 
 
 @dataclass(frozen=True)
@@ -54,39 +31,6 @@ class LloydResult:
     inertia: float
     n_iter: int
     converged: bool
-
-
-def assign_labels(X, centers, n_threads, need_second=False, geometry=None):
-    """Nearest center of every row of a validated X: (labels, distances[, second]).
-    ``geometry``, if given, is the _Geometry of ``centers``."""
-    n = X.shape[0]
-    labels = np.empty(n, dtype=np.int32)
-    dist = np.empty(n)
-    second = np.empty(n if need_second else 0)
-    if geometry is None:
-        geometry = _Geometry.of(centers, n_threads)
-    _kernels.nearest.assign_nearest(X, centers, geometry.order, geometry.cc_sorted, labels, dist,
-                                  second, need_second, CHUNK_ROWS, threads_for(n, n_threads))
-    return (labels, dist, second) if need_second else (labels, dist)
-
-
-def labelled_sqdist(X, centers, labels, n_threads):
-    out = np.empty(X.shape[0])
-    n_threads = threads_for(X.shape[0], n_threads)
-    _kernels.nearest.labelled_sqdist(X, centers, labels, out, CHUNK_ROWS, n_threads)
-    return out
-
-
-def weighted_tolerance(X, sample_weight, tol, n_threads):
-    """``tol`` scaled by the mean weighted variance of the features."""
-    if tol == 0:
-        return 0.0
-    n_threads = threads_for(X.shape[0], n_threads)
-    moments = np.empty((n_chunks(X.shape[0]), 2, X.shape[1]))
-    _kernels.lloyd.weighted_moments(X, sample_weight, X[0].astype(np.float64), moments,
-                                    CHUNK_ROWS, n_threads)
-    first, second = moments.sum(axis=0) / sample_weight.sum()
-    return float(np.mean(second - first ** 2) * tol)
 
 
 def _relocate_empty(sums, weights, X, sample_weight, centers, labels, fixed, n_threads):
@@ -132,13 +76,13 @@ def lloyd(X, sample_weight, centers, max_iter, tol, n_threads, fixed=None):
     """
     n, n_features = X.shape
     k = len(centers)
-    geometry = _Geometry.of(centers, n_threads)
+    geometry = CenterGeometry.of(centers, n_threads)
     labels, upper, lower = assign_labels(X, centers, n_threads, need_second=True, geometry=geometry)
     sums = np.empty((n_chunks(n), k, n_features))
     weights = np.empty((n_chunks(n), k))
     changed = np.empty(n_chunks(n), dtype=np.int64)
-    _kernels.lloyd.cluster_sums(X, sample_weight, labels, sums, weights, CHUNK_ROWS,
-                                threads_for(n, n_threads))
+    kernels.lloyd.cluster_sums(X, sample_weight, labels, sums, weights, CHUNK_ROWS,
+                               threads_for(n, n_threads))
     movable = np.ones(k, dtype=bool) if fixed is None else ~fixed
     strict = stuck = False
     for n_iter in range(1, max_iter + 1):
@@ -172,73 +116,20 @@ def lloyd(X, sample_weight, centers, max_iter, tol, n_threads, fixed=None):
 def _e_step(X, sample_weight, centers, geometry, upper_shift, lower_shift, labels, upper, lower,
             sums, weights, changed, n_threads):
     geometry.update(centers, n_threads)
-    _kernels.lloyd.lloyd_step(X, sample_weight, centers, geometry.order, geometry.cc_sorted,
-                              geometry.half_gap, upper_shift, lower_shift, labels, upper, lower,
-                              sums, weights, changed, CHUNK_ROWS, threads_for(len(X), n_threads))
+    kernels.lloyd.lloyd_step(X, sample_weight, centers, geometry.order, geometry.cc_sorted,
+                             geometry.half_gap, upper_shift, lower_shift, labels, upper, lower,
+                             sums, weights, changed, CHUNK_ROWS, threads_for(len(X), n_threads))
 
 
 def drop_empty_clusters(result, X, sample_weight, n_threads):
     """Remove clusters with no weight (only left when there are fewer distinct
-    points than clusters), relabel against the remaining centers, and warn."""
+    points than clusters) and relabel against the remaining centers."""
     used = np.bincount(result.labels, weights=sample_weight, minlength=len(result.centers)) > 0
     if used.all():
         return result
-    warnings.warn(
-        f"X has only {used.sum()} distinct points of positive weight, fewer than "
-        f"n_clusters={len(result.centers)}; returning {used.sum()} clusters",
-        FewDistinctPointsWarning, stacklevel=4,
-    )
     centers = result.centers[used]
     return LloydResult(centers, assign_labels(X, centers, n_threads)[0], result.inertia,
                        result.n_iter, result.converged)
-
-
-def check_init(init, n_clusters, n_features):
-    """'k-means++', 'random', or validated (n_clusters, n_features) float64 centers."""
-    if isinstance(init, str):
-        if init not in ("k-means++", "random"):
-            raise InputError(f"init must be 'k-means++', 'random' or an array, got {init!r}")
-        return init
-    return check_centers(init, n_clusters, n_features)
-
-
-def initial_centers(X, sample_weight, n_clusters, init, rng, n_threads):
-    """Starting centers (n_clusters, n_features) float64 from a checked ``init``;
-    k-means++ may return fewer, one per distinct point, with a warning."""
-    if not isinstance(init, str):
-        return init
-    if init == "k-means++":
-        return _kmeans_plusplus(X, sample_weight, n_clusters, rng, 2 + int(np.log(n_clusters)),
-                                n_threads)[0]
-    p = sample_weight / sample_weight.sum()
-    rows = rng.choice(len(X), size=n_clusters, replace=(p > 0).sum() < n_clusters, p=p)
-    return X[rows].astype(np.float64)
-
-
-class FittedCenters:
-    """What a fitted model does with its centers (``self._centers64``): predict, score."""
-
-    def _check_fitted_input(self, X):
-        if not hasattr(self, "_centers64"):
-            raise InputError(f"this {type(self).__name__} is not fitted yet; call fit first")
-        X = check_samples(X)
-        if X.shape[1] != self._centers64.shape[1]:
-            raise InputError(
-                f"X has {X.shape[1]} features, but this model was fitted with {self._centers64.shape[1]}"
-            )
-        return X
-
-    def predict(self, X):
-        """Index of the nearest center for each row of X (n_samples,) int32."""
-        X = self._check_fitted_input(X)
-        return assign_labels(X, self._centers64, resolve_n_threads(self.n_threads))[0]
-
-    def score(self, X, y=None, sample_weight=None):
-        """Opposite of the weighted inertia of X on the fitted centers."""
-        X = self._check_fitted_input(X)
-        sample_weight = check_sample_weight(sample_weight, X.shape[0])
-        _, dist = assign_labels(X, self._centers64, resolve_n_threads(self.n_threads))
-        return -float(np.sum(sample_weight * dist * dist))
 
 
 class KMeans(FittedCenters):
@@ -314,6 +205,8 @@ class KMeans(FittedCenters):
             if best is None or result.inertia < best.inertia:
                 best = result
         best = drop_empty_clusters(best, X, sample_weight, n_threads)
+        if len(best.centers) < n_clusters:
+            warn_few_distinct_points(len(best.centers), n_clusters, "clusters")
         self.cluster_centers_ = best.centers.astype(X.dtype)
         self.labels_ = best.labels
         self.inertia_ = best.inertia

@@ -3,6 +3,9 @@
 Plain Python compiled by Pythran (OpenMP); the tests also import it uncompiled.
 Segmentation turns each codebook into a mixture (one Gaussian per codeword) and
 needs -log p(color) for every distinct color of the image, once per round.
+
+Compiled, each exported kernel runs with the GIL released (Pythran's generated
+wrapper releases it around the call), so Python threads can run kernels at once.
 """
 import numpy as np
 
@@ -15,6 +18,21 @@ def mixture_nll(X, means, precisions, log_coefs, out, chunk_rows, n_threads):
     X (n, 3); means (k, 3); precisions (k, 3, 3) symmetric; log_coefs (k,) holds
     log(weight) - log det(2 pi covariance) / 2. Each row is independent, so the
     result does not depend on the thread count.
+
+    Parameters
+    ----------
+    X : (n, 3) float64, read.
+    means : (k, 3) float64, read.
+    precisions : (k, 3, 3) float64, read: inverse covariances.
+    log_coefs : (k,) float64, read.
+    out : (n,) float64, written: -log p(X[i]).
+    chunk_rows : int, rows per parallel chunk (the driver's ``CHUNK_ROWS``).
+    n_threads : int, OpenMP threads over the chunks.
+
+    Returns nothing. Thread safety: keeps no module-level state and writes only
+    ``out``, so it is safe to call concurrently on separate ``out`` buffers, which
+    must not be shared; arrays it only reads may be shared if nobody writes them
+    meanwhile.
     """
     n = X.shape[0]
     k = means.shape[0]

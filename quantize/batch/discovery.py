@@ -1,0 +1,90 @@
+"""Inputs to sources: files, folders and patterns, each image once."""
+import glob
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image
+
+# Extensions that claim to be an image: such a file that cannot be decoded is a
+# failure to report, not a file to skip. Files with other names are kept only
+# when Pillow recognises their content.
+IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp", ".ppm",
+                    ".pgm", ".pbm", ".tga", ".ico", ".jp2", ".avif", ".heic"}
+
+
+IGNORED_NAMES = {".DS_Store", "Thumbs.db", "desktop.ini"}
+
+
+@dataclass(frozen=True)
+class Source:
+    """An input file, its path relative to the folder it was found in, and whether
+    it was named itself (not found in a folder or by a pattern)."""
+    path: Path
+    relative: Path
+    named: bool = False
+
+
+def _looks_like_image(path):
+    if path.suffix.lower() in IMAGE_EXTENSIONS:
+        return True
+    try:
+        with Image.open(path):
+            return True
+    except Exception:  # noqa: BLE001 - anything Pillow cannot open is not an image
+        return False
+
+
+def _ignored(path):
+    return path.name in IGNORED_NAMES or path.name.startswith("._") or path.name.endswith(".tmp")
+
+
+def discover(inputs, recursive=False):
+    """Files to process from files, folders and glob patterns, in a stable order.
+
+    A folder contributes its images (all levels with ``recursive``), each with
+    its path relative to the folder, so outputs can mirror the tree; a pattern's
+    matches are relative to the folder before its first wildcard. Hidden
+    AppleDouble files and ``.DS_Store`` are ignored; other files are kept when
+    their extension or their content says image. A file given twice (or found
+    twice) is one input.
+    """
+    sources = []
+    for item in inputs:
+        item = str(item)
+        path = Path(item)
+        if path.is_dir():
+            pattern = "**/*" if recursive else "*"
+            found = sorted(p for p in path.glob(pattern) if p.is_file() and not _ignored(p)
+                           and not any(part.startswith(".") for part in p.relative_to(path).parts))
+            sources += [Source(p, p.relative_to(path)) for p in found if _looks_like_image(p)]
+        elif path.exists():
+            sources.append(Source(path, Path(path.name), named=True))
+        elif glob.has_magic(item):
+            root = _pattern_root(item)
+            matches = sorted(Path(p) for p in glob.glob(item, recursive=True))
+            sources += [Source(p, p.relative_to(root)) for p in matches
+                        if p.is_file() and not _ignored(p) and _looks_like_image(p)]
+        else:
+            sources.append(Source(path, Path(path.name), named=True))  # fails: no such file
+    return _once_each(sources)
+
+
+def _pattern_root(pattern):
+    """The folder of a glob pattern before its first wildcard: 'shots/**/*.jpg' -> 'shots'."""
+    root = []
+    for part in Path(pattern).parts:
+        if glob.has_magic(part):
+            break
+        root.append(part)
+    return Path(*root) if root else Path(".")
+
+
+def _once_each(sources):
+    seen, unique = set(), []
+    for source in sources:
+        key = os.path.realpath(source.path)
+        if key not in seen:
+            seen.add(key)
+            unique.append(source)
+    return unique

@@ -1,0 +1,56 @@
+"""The nearest-center search every estimator shares: center geometry, assignment."""
+
+import numpy as np
+
+from .. import kernels
+from .._parallel import CHUNK_ROWS, threads_for
+
+
+class CenterGeometry:
+    """Distances between centers, in each center's neighbour order, for the pruned
+    nearest-center search (see _nearest_pythran). The first ``update`` sorts each
+    row (NumPy's sort is 6x Pythran's here); later ones repair the order of the
+    SORTED_NEIGHBOURS nearest, as Lloyd moves centers little per step."""
+
+    SORTED_NEIGHBOURS = 32
+
+    def __init__(self, k):
+        self.order = None
+        self.cc_sorted = np.empty((k, k))  # (k, k) distance bounds along each row's order
+        self.half_gap = np.empty(k)        # half the distance to the nearest other center
+
+    def update(self, centers, n_threads):
+        if self.order is None:
+            sqdist = ((centers[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2)
+            np.fill_diagonal(sqdist, -1.0)  # each center first in its own row
+            self.order = np.argsort(sqdist, axis=1)
+        n_threads = threads_for(len(centers) ** 2, n_threads)  # the work grows with pairs of centers
+        kernels.nearest.center_geometry(centers, self.order, self.cc_sorted,
+                                        min(len(centers), self.SORTED_NEIGHBOURS), n_threads)
+        self.half_gap[:] = self.cc_sorted[:, 1] / 2 if len(centers) > 1 else np.inf
+        return self
+
+    @classmethod
+    def of(cls, centers, n_threads=1):
+        return cls(len(centers)).update(centers, n_threads)
+
+
+def assign_labels(X, centers, n_threads, need_second=False, geometry=None):
+    """Nearest center of every row of a validated X: (labels, distances[, second]).
+    ``geometry``, if given, is the CenterGeometry of ``centers``."""
+    n = X.shape[0]
+    labels = np.empty(n, dtype=np.int32)
+    dist = np.empty(n)
+    second = np.empty(n if need_second else 0)
+    if geometry is None:
+        geometry = CenterGeometry.of(centers, n_threads)
+    kernels.nearest.assign_nearest(X, centers, geometry.order, geometry.cc_sorted, labels, dist,
+                                   second, need_second, CHUNK_ROWS, threads_for(n, n_threads))
+    return (labels, dist, second) if need_second else (labels, dist)
+
+
+def labelled_sqdist(X, centers, labels, n_threads):
+    out = np.empty(X.shape[0])
+    n_threads = threads_for(X.shape[0], n_threads)
+    kernels.nearest.labelled_sqdist(X, centers, labels, out, CHUNK_ROWS, n_threads)
+    return out

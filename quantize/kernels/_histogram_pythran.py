@@ -1,0 +1,192 @@
+"""Pythran kernels for the exact histogram of 8-bit RGB colors.
+
+Plain Python compiled by Pythran (OpenMP); the tests also import it uncompiled.
+A color is the 24-bit code ``r << 16 | g << 8 | b``; a table with one slot per
+code counts them, where ``np.unique`` would sort every pixel. The table is kept
+zero between calls (``clear_listed``), so it is allocated once.
+
+Compiled, each exported kernel runs with the GIL released (Pythran's generated
+wrapper releases it around the call), so Python threads can run kernels at once.
+"""
+import numpy as np
+
+#pythran export collect_colors(uint8[:,:], int32[:], int32[:])
+#pythran export count_colors(uint8[:,:], int32[:], int)
+#pythran export list_colors(int32[:], int32[:])
+#pythran export index_listed(int32[:], int32[:], int32[:])
+#pythran export inverse_index(uint8[:,:], int32[:], int32[:], int)
+#pythran export clear_listed(int32[:], int32[:])
+#pythran export smoothness_weights(float32[:,:], int32[:], float64, float64, float64[:])
+
+
+def _code(r, g, b):
+    # Scalars, not the array: under OpenMP, Pythran counts references atomically,
+    # and passing the array once per pixel made the lookup 3-10x slower.
+    return (int(r) << 16) | (int(g) << 8) | int(b)
+
+
+def collect_colors(rgb, table, codes):
+    """Count the colors of ``rgb`` (n, 3) into ``table`` and list each new code in
+    ``codes``, in order of first appearance; returns how many there are. Serial:
+    for images up to a few megapixels this beats scanning the whole table.
+
+    Parameters
+    ----------
+    rgb : (n_pixels, 3) uint8, read.
+    table : (2**24,) int32, read and updated: all zeros on entry, counts per code on exit.
+    codes : (min(n_pixels, 2**24),) int32, written: the first n_colors entries.
+
+    Returns n_colors, an int. Thread safety: not safe to call concurrently on a
+    shared table. It writes ``table``, and the driver passes quantize.histogram's
+    one module-level table, so calls must hold ``_TABLE_LOCK`` (as
+    ``color_histogram`` does). The kernel keeps no state of its own: calls on
+    separate tables and buffers, never shared, are safe.
+    """
+    n_colors = 0
+    for i in range(rgb.shape[0]):
+        code = _code(rgb[i, 0], rgb[i, 1], rgb[i, 2])
+        if table[code] == 0:
+            codes[n_colors] = code
+            n_colors += 1
+        table[code] += 1
+    return n_colors
+
+
+def count_colors(rgb, table, n_threads):
+    """Count the colors of ``rgb`` into ``table``, in parallel (large images).
+
+    Parameters
+    ----------
+    rgb : (n_pixels, 3) uint8, read.
+    table : (2**24,) int32, read and updated: counts are added (atomically) to it.
+    n_threads : int, OpenMP threads over the pixels.
+
+    Returns nothing. Thread safety: not safe to call concurrently on a
+    shared table. It writes ``table``, and the driver passes quantize.histogram's
+    one module-level table, so calls must hold ``_TABLE_LOCK`` (as
+    ``color_histogram`` does). The kernel keeps no state of its own: calls on
+    separate tables and buffers, never shared, are safe.
+    """
+    n = rgb.shape[0]
+    #omp parallel for schedule(static) num_threads(n_threads)
+    for i in range(n):
+        code = _code(rgb[i, 0], rgb[i, 1], rgb[i, 2])
+        #omp atomic
+        table[code] += 1
+
+
+def list_colors(table, codes):
+    """List the codes with a count in ``table``, in code order; returns how many.
+
+    Parameters
+    ----------
+    table : (2**24,) int32, read: counts per code.
+    codes : (min(n_pixels, 2**24),) int32, written: the first n_colors entries.
+
+    Returns n_colors, an int. Thread safety: keeps no state and writes only
+    ``codes`` (separate buffers, never shared, are safe); it reads ``table``, which the
+    driver shares process-wide (quantize.histogram's module-level table), so call
+    it under ``_TABLE_LOCK`` (as ``color_histogram`` does) or on a table nobody
+    writes meanwhile.
+    """
+    n_colors = 0
+    for code in range(table.shape[0]):
+        if table[code] > 0:
+            codes[n_colors] = code
+            n_colors += 1
+    return n_colors
+
+
+def index_listed(table, codes, counts):
+    """Move each listed color's count to ``counts`` and put its index in the table.
+
+    Parameters
+    ----------
+    table : (2**24,) int32, read and updated: slot codes[j] goes from a count to j.
+    codes : (n_colors,) int32, read.
+    counts : (n_colors,) int32, written: counts[j] is the count of codes[j].
+
+    Returns nothing. Thread safety: not safe to call concurrently on a
+    shared table. It writes ``table``, and the driver passes quantize.histogram's
+    one module-level table, so calls must hold ``_TABLE_LOCK`` (as
+    ``color_histogram`` does). The kernel keeps no state of its own: calls on
+    separate tables and buffers, never shared, are safe.
+    """
+    for j in range(codes.shape[0]):
+        counts[j] = table[codes[j]]
+        table[codes[j]] = j
+
+
+def inverse_index(rgb, table, inverse, n_threads):
+    """``inverse[i]`` is the index of row i's color, read from the indexed table.
+
+    Parameters
+    ----------
+    rgb : (n_pixels, 3) uint8, read.
+    table : (2**24,) int32, read: a color index per listed code (``index_listed``).
+    inverse : (n_pixels,) int32, written.
+    n_threads : int, OpenMP threads over the pixels.
+
+    Returns nothing. Thread safety: keeps no state and writes only ``inverse``
+    (separate buffers, never shared, are safe); it reads ``table``, which the
+    driver shares process-wide (quantize.histogram's module-level table), so call
+    it under ``_TABLE_LOCK`` (as ``color_histogram`` does) or on a table nobody
+    writes meanwhile.
+    """
+    n = rgb.shape[0]
+    #omp parallel for schedule(static) num_threads(n_threads)
+    for i in range(n):
+        inverse[i] = table[_code(rgb[i, 0], rgb[i, 1], rgb[i, 2])]
+
+
+def clear_listed(table, codes):
+    """Zero the table slots of the listed colors, leaving the table all zeros.
+
+    Parameters
+    ----------
+    table : (2**24,) int32, written: slot codes[j] set to 0.
+    codes : (n_colors,) int32, read.
+
+    Returns nothing. Thread safety: not safe to call concurrently on a
+    shared table. It writes ``table``, and the driver passes quantize.histogram's
+    one module-level table, so calls must hold ``_TABLE_LOCK`` (as
+    ``color_histogram`` does). The kernel keeps no state of its own: calls on
+    separate tables and buffers, never shared, are safe.
+    """
+    for j in range(codes.shape[0]):
+        table[codes[j]] = 0
+
+
+def smoothness_weights(lightness, inverse, scale, floor, weights):
+    """Add each pixel's importance to its color's weight: ``floor + 1 / (1 + t * t)``
+    with ``t`` the lightness range of its 3x3 neighbourhood over ``scale``, so a
+    pixel in a smooth area weighs up to ``1 + floor`` and one in texture ``floor``.
+
+    lightness (M, N) float32; inverse (M * N,) int32 color of each pixel;
+    weights (n_colors,) float64, added to. Serial, so the sums do not depend on
+    a thread count.
+
+    Parameters
+    ----------
+    lightness : (M, N) float32, read: lightness of each pixel.
+    inverse : (M * N,) int32, read: color index of each pixel.
+    scale : float64, lightness range that halves a pixel's smoothness term.
+    floor : float64, weight of a pixel in texture.
+    weights : (n_colors,) float64, read and updated: each pixel's weight is added.
+
+    Returns nothing. Thread safety: serial, keeps no module-level state and writes
+    only ``weights``, so it is safe to call concurrently on separate ``weights``
+    buffers, which must not be shared.
+    """
+    n_rows, n_cols = lightness.shape
+    for r in range(n_rows):
+        top, bottom = max(r - 1, 0), min(r + 2, n_rows)
+        for c in range(n_cols):
+            low = high = lightness[r, c]
+            for rr in range(top, bottom):
+                for cc in range(max(c - 1, 0), min(c + 2, n_cols)):
+                    v = lightness[rr, cc]
+                    low = min(low, v)
+                    high = max(high, v)
+            t = (high - low) / scale
+            weights[inverse[r * n_cols + c]] += floor + 1.0 / (1.0 + t * t)
