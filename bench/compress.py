@@ -25,7 +25,6 @@ butteraugli and geometric means of the ratios to libimagequant per k.
 """
 import argparse
 import io
-import os
 import shutil
 import statistics
 import subprocess
