@@ -30,7 +30,12 @@ def resolve_n_threads(n_threads=None):
         from_env = os.environ.get("OMP_NUM_THREADS", "").split(",")[0].strip()
         if from_env.isdigit() and int(from_env) > 0:
             return int(from_env)
-        return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        return usable_cores()
     if isinstance(n_threads, bool) or not isinstance(n_threads, int) or n_threads < 1:
         raise InputError(f"n_threads must be a positive integer or None, got {n_threads!r}")
     return n_threads
+
+
+def usable_cores():
+    """The cores this process may run on (its affinity mask, where there is one)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1

@@ -1,12 +1,12 @@
 """One file's work: a Task in, a Record out, from any process; warnings named by file."""
 import contextlib
 import glob
-import os
 import time
 import warnings
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
+from .._parallel import usable_cores
 from ..errors import QuantizeError, naming
 from .outputs import make_folder_for
 
@@ -110,7 +110,7 @@ def _threads_on_this_worker():
     """Kernel threads for a task that was given none (on Dask): the cores divided
     among the tasks this worker runs at once. Not OMP_NUM_THREADS, which Dask
     workers pin to 1."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    cores = usable_cores()
     try:
         from distributed import get_worker
         slots = get_worker().state.nthreads
