@@ -72,8 +72,18 @@ def check_tol(tol):
     return float(tol)
 
 
+def output_dtype(X):
+    """The dtype an estimator's centers and distances take for input ``X``: its own
+    float dtype, float64 for integers (as scikit-learn); the work may be float32."""
+    dtype = np.asarray(X).dtype
+    return dtype if dtype in (np.float32, np.float64) else np.dtype(np.float64)
+
+
 def check_random_state(random_state):
-    """Return a numpy Generator from None, an int seed or a Generator."""
+    """Return a numpy Generator from None, an int seed, a Generator or a legacy
+    RandomState (which seeds the Generator, drawing one number from it)."""
+    if isinstance(random_state, np.random.RandomState):
+        return np.random.default_rng(random_state.randint(0, 2**31 - 1))
     if random_state is None or isinstance(random_state, (numbers.Integral, np.random.SeedSequence)):
         if isinstance(random_state, bool):
             raise InputError(f"random_state must be None, an int or a numpy Generator, got {random_state!r}")
@@ -83,14 +93,21 @@ def check_random_state(random_state):
     raise InputError(f"random_state must be None, an int or a numpy Generator, got {random_state!r}")
 
 
+def check_enough_samples(n_samples, n_clusters):
+    """scikit-learn's rule (and its message): a clustering needs a sample per cluster."""
+    if n_samples < n_clusters:
+        raise InputError(f"n_samples={n_samples} should be >= n_clusters={n_clusters}.")
+
+
 def check_centers(centers, n_clusters, n_features, name="init"):
     """Validate explicit initial centers (n_clusters, n_features) as float64."""
     centers = np.asarray(centers)
     if centers.ndim != 2 or centers.shape != (n_clusters, n_features):
-        raise InputError(
-            f"{name} must have shape (n_clusters, n_features) = ({n_clusters}, {n_features}), "
-            f"got {centers.shape}"
-        )
+        # scikit-learn's wording, which callers match on, then ours
+        what = (f"the number of clusters {n_clusters}" if centers.ndim != 2 or centers.shape[0] != n_clusters
+                else f"the number of features of the data {n_features}")
+        raise InputError(f"The shape of the initial centers {centers.shape} does not match {what}: {name} must "
+                         f"have shape (n_clusters, n_features) = ({n_clusters}, {n_features})")
     if centers.dtype.kind not in "biuf" or not np.isfinite(centers).all():
         raise InputError(f"{name} must hold finite numbers")
     return np.array(centers, dtype=np.float64, order="C", copy=True)

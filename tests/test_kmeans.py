@@ -104,11 +104,13 @@ def test_float32_and_float64_agree(data):
     assert k32.inertia_ == pytest.approx(k64.inertia_, rel=1e-4)
 
 
-def test_integer_input_works_as_float32():
+def test_integer_input_gives_float64_centers_as_scikit_learn():
     X = np.random.default_rng(8).integers(0, 256, (500, 3), dtype=np.uint8)
     km = KMeans(4, random_state=0).fit(X)
-    assert km.cluster_centers_.dtype == np.float32
+    assert km.cluster_centers_.dtype == np.float64 and km.transform(X).dtype == np.float64
     assert km.predict(X).tolist() == km.labels_.tolist()
+    np.testing.assert_allclose(km.cluster_centers_, KMeans(4, random_state=0).fit(X.astype(np.float32))
+                               .cluster_centers_, rtol=1e-6)  # the work is float32 either way
 
 
 def test_refit_from_fitted_centers_is_a_fixed_point(data):
@@ -220,3 +222,38 @@ def test_matches_scikit_learn_on_blobs():
     assert ours.inertia_ == pytest.approx(theirs.inertia_, rel=1e-6)
     np.testing.assert_allclose(ours.cluster_centers_, theirs.cluster_centers_, rtol=1e-6, atol=1e-6)
     assert ours.n_iter_ == theirs.n_iter_
+
+
+def test_the_scikit_learn_face_clone_params_and_n_init_auto(data):
+    from sklearn.base import clone
+    X, _ = data
+    km = KMeans(5, n_init=3, random_state=0)
+    assert clone(km).get_params() == km.get_params()
+    assert km.set_params(n_clusters=4) is km and km.n_clusters == 4
+    with pytest.raises(ValueError, match="invalid parameter 'bogus'"):
+        km.set_params(bogus=1)
+    assert KMeans(5, init="random", random_state=0).fit(X)._n_init == 10
+    assert KMeans(5, random_state=0).fit(X)._n_init == 1
+    with pytest.warns(RuntimeWarning, match="performing only one init"):
+        KMeans(2, init=X[:2], n_init=5).fit(X)
+    with pytest.raises(ValueError, match="n_samples=3 should be >= n_clusters=4"):
+        KMeans(4).fit(X[:3])
+    seeded = KMeans(5, random_state=np.random.RandomState(1)).fit(X).cluster_centers_
+    np.testing.assert_array_equal(seeded, KMeans(5, random_state=np.random.RandomState(1)).fit(X).cluster_centers_)
+    chosen = KMeans(3, init=lambda X, k, random_state: X[:k]).fit(X)
+    np.testing.assert_array_equal(chosen.fit_transform(X), chosen.transform(X))
+    assert chosen.fit_transform(X).shape == (len(X), 3)
+
+
+def test_minibatch_transform_n_iter_and_partial_fit_labels(data):
+    from quantize import MiniBatchKMeans
+    X, _ = data
+    km = MiniBatchKMeans(4, batch_size=64, random_state=0)
+    distances = km.fit_transform(X)
+    assert distances.shape == (len(X), 4)
+    np.testing.assert_array_equal(distances.argmin(axis=1), km.labels_)
+    assert km.n_iter_ == -(-km.n_steps_ * 64 // len(X))
+    streamed = MiniBatchKMeans(4, random_state=0).partial_fit(X[:200])
+    assert streamed.labels_.shape == (200,) and streamed.inertia_ > 0
+    with pytest.warns(RuntimeWarning, match="init_size=2 should be larger than n_clusters=4"):
+        MiniBatchKMeans(4, init_size=2, random_state=0).fit(X)

@@ -19,7 +19,7 @@ def problems(draw):
     X = draw(hnp.arrays(dtype, (n, d), elements=finite))
     w = draw(hnp.arrays(np.float64, n, elements=st.floats(0, 100, width=32)))
     w[draw(st.integers(0, n - 1))] = 1.0  # a positive sum
-    k = draw(st.integers(1, 12))
+    k = draw(st.integers(1, min(12, n)))  # n_samples >= n_clusters, as scikit-learn requires
     return X, w, k
 
 

@@ -11,16 +11,10 @@ import numpy as np
 
 from .. import kernels
 from .._parallel import CHUNK_ROWS, n_chunks, resolve_n_threads, threads_for
-from .._validation import (
-    check_n_clusters,
-    check_positive_int,
-    check_random_state,
-    check_sample_weight,
-    check_samples,
-    check_tol,
-)
-from ..errors import warn_few_distinct_points
-from .common import FittedCenters, check_init, initial_centers, weighted_tolerance
+from .._validation import (check_enough_samples, check_n_clusters, check_positive_int, check_random_state,
+                           check_sample_weight, check_samples, check_tol, output_dtype)
+from ..errors import InputError, warn_few_distinct_points
+from .common import FittedCenters, check_init, check_n_init, initial_centers, weighted_tolerance
 from .nearest import CenterGeometry, assign_labels, labelled_sqdist
 
 
@@ -140,19 +134,32 @@ class KMeans(FittedCenters):
     Parameters
     ----------
     n_clusters : int, default 8
-    init : {"k-means++", "random"} or array_like (n_clusters, n_features)
-    n_init : int, default 1
+    init : {"k-means++", "random"}, callable or array_like (n_clusters, n_features)
+        A callable is called as ``init(X, n_clusters, random_state=RandomState)``
+        and returns the centers.
+    n_init : "auto" or int, default "auto"
         Runs from different seeds; the one with the lowest inertia is kept.
+        "auto": 10 for "random" and a callable, 1 for "k-means++" and arrays (as
+        scikit-learn); with explicit centers, one run (a RuntimeWarning if more
+        were asked).
     max_iter : int, default 300
     tol : float, default 1e-4
         Relative to the mean weighted variance of the features.
-    random_state : None, int or numpy.random.Generator
+    random_state : None, int, numpy.random.Generator or numpy.random.RandomState
+    algorithm : "lloyd"
+        Accepted for scikit-learn compatibility; Lloyd with Hamerly bounds is the
+        one algorithm (there is no "elkan").
     n_threads : int, optional
         Default: ``OMP_NUM_THREADS`` or the usable cores. Results do not depend on it.
 
+    Where it differs from scikit-learn: with fewer distinct points (of positive
+    weight) than ``n_clusters`` it returns fewer centers, with a
+    :class:`FewDistinctPointsWarning`, where scikit-learn keeps duplicates and
+    warns ``ConvergenceWarning``.
+
     Attributes
     ----------
-    cluster_centers_ : ndarray (n_clusters, n_features), dtype of X
+    cluster_centers_ : ndarray (n_clusters, n_features), X's float dtype (float64 for integers)
     labels_ : ndarray (n_samples,) int32
     inertia_ : float
         Weighted sum of squared distances of samples to their centers.
@@ -170,31 +177,36 @@ class KMeans(FittedCenters):
     True
     """
 
-    def __init__(self, n_clusters=8, *, init="k-means++", n_init=1, max_iter=300, tol=1e-4,
-                 random_state=None, n_threads=None):
+    def __init__(self, n_clusters=8, *, init="k-means++", n_init="auto", max_iter=300, tol=1e-4,
+                 random_state=None, algorithm="lloyd", n_threads=None):
         self.n_clusters = n_clusters
         self.init = init
         self.n_init = n_init
         self.max_iter = max_iter
         self.tol = tol
         self.random_state = random_state
+        self.algorithm = algorithm
         self.n_threads = n_threads
 
     def _check_params(self, X):
         n_clusters = check_n_clusters(self.n_clusters)
-        n_init = check_positive_int(self.n_init, "n_init")
+        check_enough_samples(X.shape[0], n_clusters)
         max_iter = check_positive_int(self.max_iter, "max_iter")
         tol = check_tol(self.tol)
+        if self.algorithm != "lloyd":
+            raise InputError(f"algorithm must be 'lloyd' (Lloyd with Hamerly bounds; there is no 'elkan'), "
+                             f"got {self.algorithm!r}")
         init = check_init(self.init, n_clusters, X.shape[1])
-        if not isinstance(init, str):
-            n_init = 1  # explicit centers: every run would be the same
+        n_init = check_n_init(self.n_init, init, 10, "KMeans")
         return n_clusters, init, n_init, max_iter, tol
 
     def fit(self, X, y=None, sample_weight=None):
         """Compute the clustering. ``y`` is ignored (scikit-learn compatibility)."""
+        dtype = output_dtype(X)
         X = check_samples(X)
         sample_weight = check_sample_weight(sample_weight, X.shape[0])
         n_clusters, init, n_init, max_iter, tol = self._check_params(X)
+        self._n_init = n_init  # the runs made, under scikit-learn's name
         rng = check_random_state(self.random_state)
         n_threads = resolve_n_threads(self.n_threads)
         tol = weighted_tolerance(X, sample_weight, tol, n_threads)
@@ -207,23 +219,10 @@ class KMeans(FittedCenters):
         best = drop_empty_clusters(best, X, sample_weight, n_threads)
         if len(best.centers) < n_clusters:
             warn_few_distinct_points(len(best.centers), n_clusters, "clusters")
-        self.cluster_centers_ = best.centers.astype(X.dtype)
+        self.cluster_centers_ = best.centers.astype(dtype)
         self.labels_ = best.labels
         self.inertia_ = best.inertia
         self.n_iter_ = best.n_iter
         self.converged_ = best.converged
         self._centers64 = best.centers
         return self
-
-    def fit_predict(self, X, y=None, sample_weight=None):
-        return self.fit(X, sample_weight=sample_weight).labels_
-
-    def transform(self, X):
-        """Distances from each row of X to every center (n_samples, n_clusters)."""
-        X = self._check_fitted_input(X)
-        out = np.empty((X.shape[0], len(self._centers64)), dtype=X.dtype)
-        for start in range(0, X.shape[0], CHUNK_ROWS):
-            block = X[start:start + CHUNK_ROWS].astype(np.float64)
-            out[start:start + CHUNK_ROWS] = np.sqrt(
-                ((block[:, None, :] - self._centers64[None, :, :]) ** 2).sum(axis=2))
-        return out

@@ -6,21 +6,16 @@ weighted objective. Stopping rules follow scikit-learn: a smoothed (EWA) batch
 inertia that has not improved for ``max_no_improvement`` steps, or a squared
 center shift within ``tol`` times the mean feature variance.
 """
+import warnings
 
 import numpy as np
 
 from .. import kernels
 from .._parallel import resolve_n_threads
-from .._validation import (
-    check_n_clusters,
-    check_positive_int,
-    check_random_state,
-    check_sample_weight,
-    check_samples,
-    check_tol,
-)
+from .._validation import (check_enough_samples, check_n_clusters, check_positive_int, check_random_state,
+                           check_sample_weight, check_samples, check_tol, output_dtype)
 from ..errors import InputError
-from .common import FittedCenters, check_init, initial_centers, weighted_tolerance
+from .common import FittedCenters, check_init, check_n_init, initial_centers, weighted_tolerance
 from .nearest import assign_labels
 
 
@@ -32,7 +27,11 @@ class MiniBatchKMeans(FittedCenters):
     Parameters
     ----------
     n_clusters : int, default 8
-    init : {"k-means++", "random"} or array_like (n_clusters, n_features)
+    init : {"k-means++", "random"}, callable or array_like (n_clusters, n_features)
+    n_init : "auto" or int, default "auto"
+        Seedings tried on the init sample, the one of lowest inertia there kept
+        (the algorithm then runs once). "auto": 3 for "random" and a callable, 1
+        for "k-means++" and arrays, as scikit-learn.
     batch_size : int, default 1024
     max_iter : int, default 100
         Passes over the data (each ``n_samples / batch_size`` batches).
@@ -40,19 +39,23 @@ class MiniBatchKMeans(FittedCenters):
         Relative to the mean weighted variance of the features; 0 disables it.
     max_no_improvement : int or None, default 10
     init_size : int, optional
-        Rows sampled to seed the centers; default ``3 * max(batch_size, n_clusters)``.
+        Rows sampled to seed the centers; default ``3 * max(batch_size, n_clusters)``;
+        below ``n_clusters``, ``3 * n_clusters`` with a RuntimeWarning.
     reassignment_ratio : float, default 0.01
         Centers that absorbed less than this fraction of the heaviest center's
         weight are moved to random batch points, so no center stays stranded.
-    random_state : None, int or numpy.random.Generator
+    random_state : None, int, numpy.random.Generator or numpy.random.RandomState
     n_threads : int, optional
 
     Attributes
     ----------
-    cluster_centers_ : ndarray (n_clusters, n_features)
-    labels_, inertia_ : set by ``fit`` on the whole of X
+    cluster_centers_ : ndarray (n_clusters, n_features), X's float dtype (float64 for integers)
+    labels_, inertia_ : by ``fit`` on the whole of X; by ``partial_fit`` on its batch
     n_steps_ : int
         Batches processed.
+    n_iter_ : int
+        Passes over the data that ``fit`` made (``n_steps_ * batch_size / n_samples``,
+        rounded up).
 
     Examples
     --------
@@ -64,11 +67,12 @@ class MiniBatchKMeans(FittedCenters):
     [0, 20]
     """
 
-    def __init__(self, n_clusters=8, *, init="k-means++", batch_size=1024, max_iter=100, tol=0.0,
-                 max_no_improvement=10, init_size=None, reassignment_ratio=0.01, random_state=None,
+    def __init__(self, n_clusters=8, *, init="k-means++", n_init="auto", batch_size=1024, max_iter=100,
+                 tol=0.0, max_no_improvement=10, init_size=None, reassignment_ratio=0.01, random_state=None,
                  n_threads=None):
         self.n_clusters = n_clusters
         self.init = init
+        self.n_init = n_init
         self.batch_size = batch_size
         self.max_iter = max_iter
         self.tol = tol
@@ -92,6 +96,7 @@ class MiniBatchKMeans(FittedCenters):
         if not 0 <= self.reassignment_ratio < 1:
             raise InputError(f"reassignment_ratio must be in [0, 1), got {self.reassignment_ratio!r}")
         self._init = check_init(self.init, self._n_clusters, n_features)
+        self._n_init = check_n_init(self.n_init, self._init, 3, "MiniBatchKMeans")
 
     # -- steps --------------------------------------------------------------------------------
 
@@ -130,9 +135,18 @@ class MiniBatchKMeans(FittedCenters):
         self._weight_sums[small] = self._weight_sums[~small].min()
 
     def _start(self, X, sample_weight, rng, n_threads):
-        self._check_params(X.shape[1])
+        """Seed the centers on X (the init sample): the best of ``n_init`` seedings by
+        their inertia on it."""
         self._rng = rng
-        self._centers64 = self._init_centers(X, sample_weight, rng, n_threads)
+        best = best_inertia = None
+        for _ in range(self._n_init):
+            centers = self._init_centers(X, sample_weight, rng, n_threads)
+            if self._n_init > 1:
+                _, dist = assign_labels(X, centers, n_threads)
+                inertia = float(np.sum(sample_weight * dist * dist))
+            if best is None or inertia < best_inertia:
+                best, best_inertia = centers, (inertia if self._n_init > 1 else None)
+        self._centers64 = best
         self._weight_sums = np.zeros(self._n_clusters)
         self._n_since_reassign = 0
         self.n_steps_ = 0
@@ -141,9 +155,11 @@ class MiniBatchKMeans(FittedCenters):
 
     def fit(self, X, y=None, sample_weight=None):
         """Fit on batches drawn from X; ``y`` is ignored (scikit-learn compatibility)."""
+        dtype = output_dtype(X)
         X = check_samples(X)
         sample_weight = check_sample_weight(sample_weight, X.shape[0])
         self._check_params(X.shape[1])
+        check_enough_samples(X.shape[0], self._n_clusters)
         rng = check_random_state(self.random_state)
         n_threads = resolve_n_threads(self.n_threads)
         n = X.shape[0]
@@ -154,6 +170,10 @@ class MiniBatchKMeans(FittedCenters):
             return np.minimum(np.searchsorted(cdf, rng.random(size), side="right"), n - 1)
 
         init_size = self.init_size or 3 * max(self._batch_size, self._n_clusters)
+        if init_size < self._n_clusters:
+            warnings.warn(f"init_size={init_size} should be larger than n_clusters={self._n_clusters}. "
+                          "Setting it to min(3*n_clusters, n_samples)", RuntimeWarning, stacklevel=2)
+            init_size = 3 * self._n_clusters
         seed_rows = np.arange(n) if init_size >= n else rng.choice(n, size=init_size, replace=False)
         if (sample_weight[seed_rows] == 0).all():
             seed_rows = draw(init_size)
@@ -181,19 +201,25 @@ class MiniBatchKMeans(FittedCenters):
                 break
         self.labels_, dist = assign_labels(X, self._centers64, n_threads)
         self.inertia_ = float(np.sum(sample_weight * dist * dist))
-        self.cluster_centers_ = self._centers64.astype(X.dtype)
+        self.cluster_centers_ = self._centers64.astype(dtype)
+        self.n_iter_ = -(-self.n_steps_ * batch_size // n)
         return self
 
     def partial_fit(self, X, y=None, sample_weight=None):
         """Update the centers with one batch X (all of it, with its weights)."""
+        dtype = output_dtype(X)
         X = check_samples(X)
         sample_weight = check_sample_weight(sample_weight, X.shape[0])
         n_threads = resolve_n_threads(self.n_threads)
         if not hasattr(self, "_centers64"):
+            self._check_params(X.shape[1])
+            check_enough_samples(X.shape[0], self._n_clusters)
             self._start(X, sample_weight, check_random_state(self.random_state), n_threads)
         elif X.shape[1] != self._centers64.shape[1]:
             raise InputError(
                 f"X has {X.shape[1]} features, but earlier batches had {self._centers64.shape[1]}")
         self._step(X, sample_weight, self._rng, n_threads)
-        self.cluster_centers_ = self._centers64.astype(X.dtype)
+        self.cluster_centers_ = self._centers64.astype(dtype)
+        self.labels_, dist = assign_labels(X, self._centers64, n_threads)  # of this batch, as scikit-learn
+        self.inertia_ = float(np.sum(sample_weight * dist * dist))
         return self

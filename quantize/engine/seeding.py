@@ -5,7 +5,7 @@ import numpy as np
 from .. import kernels
 from .._parallel import resolve_n_threads, threads_for
 from .._validation import check_n_clusters, check_random_state, check_sample_weight, check_samples
-from ..errors import warn_few_distinct_points
+from ..errors import InputError, warn_few_distinct_points
 
 # The kernel keeps the potential of every block of rows and draws a candidate by
 # scanning block totals, then the rows of one block: with small blocks a draw
@@ -14,8 +14,8 @@ from ..errors import warn_few_distinct_points
 BLOCK_ROWS = 64
 
 
-def kmeans_plusplus(X, n_clusters, *, sample_weight=None, random_state=None, n_local_trials=None,
-                    n_threads=None):
+def kmeans_plusplus(X, n_clusters, *, sample_weight=None, x_squared_norms=None, random_state=None,
+                    n_local_trials=None, n_threads=None):
     """Choose initial centers by greedy k-means++.
 
     Each new center is the best, by the resulting potential, of ``n_local_trials``
@@ -27,7 +27,10 @@ def kmeans_plusplus(X, n_clusters, *, sample_weight=None, random_state=None, n_l
     n_clusters : int
     sample_weight : array_like (n_samples,), optional
         Non-negative weights with a positive sum; None means all ones.
-    random_state : None, int or numpy.random.Generator
+    x_squared_norms : array_like (n_samples,), optional
+        Accepted for scikit-learn compatibility and checked for length; the
+        distances are computed directly, so it is not used.
+    random_state : None, int, numpy.random.Generator or numpy.random.RandomState
     n_local_trials : int, optional
         Candidates per center; default ``2 + int(ln(n_clusters))``.
     n_threads : int, optional
@@ -52,6 +55,9 @@ def kmeans_plusplus(X, n_clusters, *, sample_weight=None, random_state=None, n_l
     X = check_samples(X)
     n_clusters = check_n_clusters(n_clusters)
     w = check_sample_weight(sample_weight, X.shape[0])
+    if x_squared_norms is not None and len(x_squared_norms) != X.shape[0]:
+        raise InputError(f"The length of x_squared_norms {len(x_squared_norms)} should be equal to the "
+                         f"length of n_samples {X.shape[0]}.")
     rng = check_random_state(random_state)
     if n_local_trials is None:
         n_local_trials = default_local_trials(n_clusters)
