@@ -155,9 +155,11 @@ def test_empty_clusters_are_relocated():
 @pytest.mark.parametrize("init", ["k-means++", "random"])
 def test_fewer_distinct_points_than_clusters_warns(init):
     X = np.array([[0.0, 0.0], [1.0, 1.0], [0.0, 0.0], [1.0, 1.0], [5.0, 5.0]])
-    with pytest.warns(FewDistinctPointsWarning, match="only 3 distinct points"):
+    with pytest.warns(FewDistinctPointsWarning, match="only 3 distinct points.*3 clusters and 2 copies"):
         km = KMeans(5, init=init, random_state=0).fit(X)
-    assert km.cluster_centers_.shape == (3, 2)
+    assert km.cluster_centers_.shape == (5, 2) and km.transform(X).shape == (5, 5)  # the shape callers index by
+    assert len(np.unique(km.labels_)) == 3
+    assert {tuple(c) for c in km.cluster_centers_} == {(0.0, 0.0), (1.0, 1.0), (5.0, 5.0)}
     assert km.inertia_ == 0
     np.testing.assert_array_equal(km.cluster_centers_[km.labels_], X)
 
@@ -166,7 +168,7 @@ def test_zero_weight_points_do_not_count_as_distinct():
     X = np.array([[0.0], [1.0], [2.0], [3.0]])
     with pytest.warns(FewDistinctPointsWarning, match="only 2 distinct"):
         km = KMeans(3, random_state=0).fit(X, sample_weight=[1, 1, 0, 0])
-    assert sorted(km.cluster_centers_[:, 0].tolist()) == [0.0, 1.0]
+    assert set(km.cluster_centers_[:, 0].tolist()) == {0.0, 1.0} and len(km.cluster_centers_) == 3
 
 
 @pytest.mark.parametrize("X, kwargs, match", [

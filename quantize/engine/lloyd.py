@@ -115,17 +115,6 @@ def _e_step(X, sample_weight, centers, geometry, upper_shift, lower_shift, label
                              sums, weights, changed, CHUNK_ROWS, threads_for(len(X), n_threads))
 
 
-def drop_empty_clusters(result, X, sample_weight, n_threads):
-    """Remove clusters with no weight (only left when there are fewer distinct
-    points than clusters) and relabel against the remaining centers."""
-    used = np.bincount(result.labels, weights=sample_weight, minlength=len(result.centers)) > 0
-    if used.all():
-        return result
-    centers = result.centers[used]
-    return LloydResult(centers, assign_labels(X, centers, n_threads)[0], result.inertia,
-                       result.n_iter, result.converged)
-
-
 class KMeans(FittedCenters):
     """Weighted k-means clustering (Lloyd's algorithm, accelerated with bounds).
 
@@ -152,10 +141,10 @@ class KMeans(FittedCenters):
     n_threads : int, optional
         Default: ``OMP_NUM_THREADS`` or the usable cores. Results do not depend on it.
 
-    Where it differs from scikit-learn: with fewer distinct points (of positive
-    weight) than ``n_clusters`` it returns fewer centers, with a
-    :class:`FewDistinctPointsWarning`, where scikit-learn keeps duplicates and
-    warns ``ConvergenceWarning``.
+    With fewer distinct points (of positive weight) than ``n_clusters``, every
+    point is a center and the other rows of ``cluster_centers_`` are copies that
+    no point is labelled with, as in scikit-learn; the warning is a
+    :class:`FewDistinctPointsWarning` (scikit-learn's is a ``ConvergenceWarning``).
 
     Attributes
     ----------
@@ -213,12 +202,14 @@ class KMeans(FittedCenters):
         best = None
         for _ in range(n_init):
             centers = initial_centers(X, sample_weight, n_clusters, init, rng, n_threads)
+            if len(centers) < n_clusters:  # one per distinct point; copies keep the shape
+                centers = np.vstack([centers, np.repeat(centers[-1:], n_clusters - len(centers), axis=0)])
             result = lloyd(X, sample_weight, centers, max_iter, tol, n_threads)
             if best is None or result.inertia < best.inertia:
                 best = result
-        best = drop_empty_clusters(best, X, sample_weight, n_threads)
-        if len(best.centers) < n_clusters:
-            warn_few_distinct_points(len(best.centers), n_clusters, "clusters")
+        n_used = int((np.bincount(best.labels, weights=sample_weight, minlength=n_clusters) > 0).sum())
+        if n_used < n_clusters:
+            warn_few_distinct_points(n_used, n_clusters, f"clusters and {n_clusters - n_used} copies")
         self.cluster_centers_ = best.centers.astype(dtype)
         self.labels_ = best.labels
         self.inertia_ = best.inertia
