@@ -47,8 +47,9 @@ def fit_mixture(X, sample_weight, n_codewords, rng, n_threads):
     k = min(n_codewords, len(X))
     fit = KMeans(k, max_iter=MAX_ITER, random_state=rng, n_threads=n_threads).fit(
         X, sample_weight=sample_weight)
-    labels = fit.labels_
-    k = len(fit.cluster_centers_)
+    # With fewer distinct rows than codewords, KMeans keeps copies no row takes: leave them out.
+    used, labels = np.unique(fit.labels_, return_inverse=True)
+    k = len(used)
     weight = np.bincount(labels, weights=sample_weight, minlength=k)
     means = np.stack([np.bincount(labels, weights=sample_weight * X[:, f], minlength=k)
                       for f in range(3)], axis=1) / weight[:, None]
