@@ -11,8 +11,6 @@ from PIL import Image
 # when Pillow recognises their content.
 IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp", ".ppm",
                     ".pgm", ".pbm", ".tga", ".ico", ".jp2", ".avif", ".heic"}
-
-
 IGNORED_NAMES = {".DS_Store", "Thumbs.db", "desktop.ini"}
 
 

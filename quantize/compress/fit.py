@@ -17,38 +17,20 @@ from ..histogram import ColorHistogram, bin_colors, color_histogram
 from ..io import load_image
 
 MAX_COLORS = 256  # an indexed PNG or GIF holds at most 256 entries
-
-
 # Coarse levels (bits per channel) used while they hold enough bins to be worth it.
 # A 6-bit level between 5 bits and all colors cost 10-35% more time on 0.1-4 MP
 # photos at k = 64 and 256 for no better error (within 1-2% either way).
 COARSE_BITS = (5,)
-
-
 MIN_BINS_PER_CLUSTER = 4
-
-
 # k-means++ restarts on the 5-bit problem; the best seeds the finer levels. A single
 # run leaves k-means in a worse local minimum on some photos at small k, where
 # restarts are cheap; at large k one run is both costly and good enough.
 RESTART_BUDGET = 32  # restarts = RESTART_BUDGET // k, between 1 and MAX_RESTARTS; 2 at k = 16
-
-
 MAX_RESTARTS = 6
-
-
 COARSE_TOL = 1e-3
-
-
 FINE_TOL = 1e-4
-
-
 MAX_ITER = 100
-
-
 MAX_ITER_FINE = 6
-
-
 # Where the colors go: pixels weigh by the smoothness around them, so the palette
 # spends its colors where banding would show. A pixel whose 3x3 lightness range is
 # SMOOTH_SCALE (OKLab L, 0-1) weighs half of a flat one, plus TEXTURE_FLOOR so that
@@ -56,8 +38,6 @@ MAX_ITER_FINE = 6
 # by 4.5 / 3.4 / 0.7 at k = 16 / 64 / 256 and lowered butteraugli at each k (0.02
 # scored higher on SSIMULACRA2 at 64 and 256 but worse on butteraugli at 16).
 SMOOTH_SCALE = 0.05
-
-
 TEXTURE_FLOOR = 0.25
 
 

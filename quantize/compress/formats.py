@@ -26,8 +26,6 @@ class OutputFormat:
 # 0.88 / 0.88, for 3-11x Pillow's encoding time (medians). oxipng's level 1 left
 # 2% more bytes for half the time; level 4 saved 1-3% more for 3x the time.
 OXIPNG_LEVEL = 2
-
-
 # zlib level 6 for PNG: level 9 made files 1-5% smaller (geometric means at k = 16,
 # 64, 256 on the 9 benchmark photos) for 4-8x the encoding time (5 s against 1 s
 # for a 17.9 MP photo at k = 16). WebP lossless, and exact: lossy WebP would add
@@ -42,8 +40,6 @@ OUTPUT_FORMATS = {
 
 
 _EXTENSIONS = {"png": "png", "gif": "gif", "webp": "webp", "tif": "tiff", "tiff": "tiff", "bmp": "bmp"}
-
-
 LOSSY_EXTENSIONS = ("jpg", "jpeg", "jpe", "jfif")
 
 
