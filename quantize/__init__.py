@@ -1,6 +1,6 @@
 """quantize: image color quantization and segmentation on fast weighted k-means."""
 from .codebook import Codebook
-from .compress import CompressedImage, compress_image, compress_to_quality
+from .compress import CompressedImage, choose_n_colors, compress_image, compress_to_quality
 from .engine import KMeans, MiniBatchKMeans, kmeans_plusplus
 from .errors import FewDistinctPointsWarning, InputError, QuantizeError
 from .io import load_image
@@ -13,6 +13,7 @@ __all__ = [
     "CompressedImage",
     "compress_image",
     "compress_to_quality",
+    "choose_n_colors",
     "segment_foreground",
     "segment_regions",
     "load_image",

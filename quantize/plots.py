@@ -1,4 +1,4 @@
-"""Pictures a person would rather look at than read: before/after and the pixel cloud."""
+"""Pictures a person would rather look at than read: before/after, the pixel cloud, and\nthe curve a choice of the number of colors was made on."""
 from PIL import Image, ImageDraw
 
 _PANEL = 300       # pixels per side of one scatter panel
@@ -41,4 +41,43 @@ def pixel_cloud_plot(pixels, result, rng, n_points=_N_POINTS):
             ys = top + _PANEL - 1 - flat[rows, y_channel].astype(int) * _PANEL // 256
             for x, y, c in zip(xs, ys, colors):
                 draw.ellipse([x - 1, y - 1, x + 1, y + 1], fill=tuple(int(v) for v in c))
+    return canvas
+
+
+def choice_plot(choice, width=520, height=320):
+    """The inertia curve of a ColorCountChoice (blue), its method's score where that
+    is not the elbow (orange), each on its own scale, and the pick marked."""
+    canvas = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(canvas)
+    left, top, right, bottom = 50, 30, width - 20, height - 40
+    draw.rectangle([left, top, right, bottom], outline="gray")
+    ks = choice.candidates
+    span = max(1, ks[-1] - ks[0])
+
+    def x_of(k):
+        return left + (k - ks[0]) * (right - left) / span
+
+    def polyline(values, color):
+        values = [(k, v) for k, v in zip(ks, values) if v == v]  # NaN: not measured
+        if not values:
+            return
+        low, high = min(v for _, v in values), max(v for _, v in values)
+        scale = (high - low) or 1.0
+        points = [(x_of(k), bottom - (v - low) * (bottom - top) / scale) for k, v in values]
+        if len(points) > 1:
+            draw.line(points, fill=color, width=2)
+        for x, y in points:
+            draw.ellipse([x - 2, y - 2, x + 2, y + 2], fill=color)
+
+    polyline(choice.inertia, (40, 90, 200))
+    if choice.method != "elbow":
+        polyline(choice.scores, (230, 120, 20))
+    pick = x_of(choice.n_colors)
+    draw.line([(pick, top), (pick, bottom)], fill=(200, 30, 30), width=1)
+    label = {"elbow": "inertia (blue), knee", "silhouette": "inertia (blue), mean silhouette (orange)",
+             "quality": "inertia (blue), mean CIEDE2000 (orange)"}[choice.method]
+    draw.text((left, 8), f"{label}: k = {choice.n_colors}", fill="black")
+    for k in (ks[0], choice.n_colors, ks[-1]):
+        draw.text((x_of(k) - 6, bottom + 6), str(k), fill="black")
+    draw.text(((left + right) // 2 - 30, bottom + 22), "colors (k)", fill="black")
     return canvas

@@ -3,6 +3,7 @@ import doctest
 
 import pytest
 
+import quantize.compress.choose
 import quantize.compress.pipeline
 import quantize.engine.lloyd
 import quantize.engine.minibatch
@@ -12,7 +13,8 @@ import quantize.segment.regions
 
 
 @pytest.mark.parametrize("module", [quantize.engine.lloyd, quantize.engine.minibatch, quantize.engine.seeding,
-                                    quantize.compress.pipeline, quantize.segment.foreground,
+                                    quantize.compress.pipeline, quantize.compress.choose,
+                                    quantize.segment.foreground,
                                     quantize.segment.regions])
 def test_docstring_examples(module):
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
