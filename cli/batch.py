@@ -154,6 +154,10 @@ def _dask_client(address):
                                  param_hint="'--scheduler'") from None
     except (OSError, TimeoutError) as error:
         raise click.ClickException(f"cannot reach the Dask scheduler at {address}: {error}") from None
+    except Exception as error:  # noqa: BLE001 - something answered that is not a Dask scheduler
+        message = " ".join(str(error).split())[:200]
+        raise click.ClickException(f"{address} did not answer as a Dask scheduler "
+                                   f"({type(error).__name__}: {message})") from None
 
 
 def _summary(records, seconds, quiet):

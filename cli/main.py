@@ -20,17 +20,30 @@ from .segment import segment
 log = logging.getLogger("quantize")
 
 
+class OneLineUsageError(click.UsageError):
+    """A usage error shown as one line, ``Error: ...`` (exit 2), without click's
+    usage block: the message already says what to change."""
+
+    def show(self, file=None):
+        hint = f" (see '{self.ctx.command_path} --help')" if self.ctx is not None and self.cmd is not None else ""
+        click.echo(f"Error: {_one_line(self.format_message())}{hint}", file=file or sys.stderr, err=True)
+
+
 class QuantizeGroup(click.Group):
-    """Turns every library error into one line on stderr: a UsageError exits 2,
-    any other 1."""
+    """Turns every library error, and click's own usage errors, into one line on
+    stderr: a usage error exits 2, any other error 1."""
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except UsageError as error:
-            raise click.UsageError(_one_line(error)) from None
+            raise OneLineUsageError(_one_line(error)) from None
         except QuantizeError as error:
             raise click.ClickException(_one_line(error)) from None
+        except click.UsageError as error:
+            if isinstance(error, OneLineUsageError):
+                raise
+            raise OneLineUsageError(error.format_message(), error.ctx) from None
 
 
 def _one_line(message):

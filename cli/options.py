@@ -6,6 +6,7 @@ import click
 from quantize.features import SPACES
 from quantize.io import DEFAULT_MAX_PIXELS
 
+
 def space_option(default, why):
     """--space, with the default that measured best for the command's job."""
     return click.option("--space", type=click.Choice(SPACES), default=default, show_default=True,
@@ -26,6 +27,28 @@ max_pixels_option = click.option(
          "decompression-bomb limit]; raise it for larger images you trust.")
 colors_option = click.option("-k", "--colors", "n_colors", type=click.IntRange(1, 256), default=None,
                              help="Number of palette colors (1-256).")
+
+
+class CandidatesType(click.ParamType):
+    """--range FIRST:LAST, both included, within 1..256."""
+    name = "FIRST:LAST"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, tuple):
+            return value
+        first, _, last = str(value).partition(":")
+        if not (first.strip().isdigit() and last.strip().isdigit()) or not 1 <= int(first) < int(last) <= 256:
+            self.fail(f"{value!r} is not FIRST:LAST with 1 <= FIRST < LAST <= 256 (e.g. 2:32)", param, ctx)
+        return tuple(range(int(first), int(last) + 1))
+
+
+def choose_options(function):
+    """--choose and --range: pick the number of colors per image instead of -k."""
+    function = click.option("--range", "candidates", type=CandidatesType(), default="2:32", show_default=True,
+                            help="With --choose: the numbers of colors tried.")(function)
+    return click.option("--choose", type=click.Choice(["elbow", "silhouette"]), default=None,
+                        help="Pick the number of colors of each image instead of -k: the knee of the error "
+                             "curve (elbow; photos) or the best mean silhouette (flat-color art).")(function)
 
 
 def _verbose(ctx, param, value):

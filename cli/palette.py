@@ -7,13 +7,17 @@ import numpy as np
 
 from quantize.batch.outputs import OutputPlan, make_folder_for, require_png
 from quantize.batch.tasks import warnings_of
+from quantize.compress.choose import choose_n_colors
 from quantize.compress.pipeline import compress_image
 from quantize.io import load_image, write_atomically
 from quantize.palette import FORMATS, palette_bytes
+from quantize.plots import choice_plot as choice_plot_image
 from quantize.plots import pixel_cloud_plot
 
 from .options import (
+    choose_options,
     colors_option,
+    given,
     max_pixels_option,
     seed_option,
     skip_existing_option,
@@ -34,13 +38,17 @@ log = logging.getLogger("quantize")
               help="Palette file [default: print json/csv/gpl to stdout].")
 @click.option("--plot", type=click.Path(path_type=Path), default=None,
               help="Also write the pixel-cloud plot (PNG): pixels in two color planes, before and after.")
+@choose_options
+@click.option("--choice-plot", type=click.Path(path_type=Path), default=None,
+              help="With --choose: also write the curve the pick was made on (PNG).")
 @space_option("oklab", "As compress.")
 @skip_existing_option
 @seed_option
 @threads_option
 @max_pixels_option
 @verbosity_options
-def palette(input, n_colors, fmt, output, plot, space, skip_existing, seed, threads, max_pixels):
+def palette(input, n_colors, fmt, output, plot, choose, candidates, choice_plot, space, skip_existing, seed, threads,
+            max_pixels):
     """Learn the N-color palette of INPUT and write it as JSON, CSV, GIMP .gpl or a PNG swatch.
 
     Existing outputs are skipped unless --overwrite, as in compress and segment.
@@ -50,9 +58,16 @@ def palette(input, n_colors, fmt, output, plot, space, skip_existing, seed, thre
       quantize palette photo.jpg -k 8
       quantize palette photo.jpg -k 16 -o colors.gpl
       quantize palette photo.jpg -k 16 -o swatch.png --plot cloud.png
+      quantize palette photo.jpg --choose elbow --range 2:64 --choice-plot k.png
+
+    With --choose, the table of the numbers of colors tried goes to stdout (to
+    stderr when the palette does).
     """
-    if n_colors is None:
-        raise click.UsageError("-k/--colors is required")
+    if (n_colors is None) == (choose is None):
+        raise click.UsageError("give one of -k/--colors or --choose")
+    ctx = click.get_current_context()
+    if choose is None and (given(ctx, "candidates") or choice_plot is not None):
+        raise click.UsageError("--range and --choice-plot go with --choose")
     if input.is_dir():
         raise click.UsageError(f"{input}: is a folder; palette reads one image (compress takes folders)")
     if output is not None:
@@ -67,20 +82,26 @@ def palette(input, n_colors, fmt, output, plot, space, skip_existing, seed, thre
     if fmt == "png" and output is None:
         raise click.UsageError("a PNG swatch needs -o FILE")
     plan = OutputPlan([input], overwrite=not skip_existing)
-    targets = [plan.claim(path, owner=input) for path in (output, plot) if path is not None]
+    targets = [plan.claim(path, owner=input) for path in (output, plot, choice_plot) if path is not None]
     require_png(plot, "--plot")
+    require_png(choice_plot, "--choice-plot")
     decision = plan.decide(input, targets)
     if decision.action == "skip":
         log.warning("%s", decision.message)
         if output is not None:
             return
-        plot = None  # the palette still goes to stdout, which holds no earlier result
+        plot = choice_plot = None  # the palette still goes to stdout, which holds no earlier result
     for target in targets:  # before the work: a file in the way fails now
         make_folder_for(target)
     said = []
     try:
         with warnings_of(input, said):
             image = load_image(input, max_pixels=max_pixels)
+            if choose is not None:
+                choice = choose_n_colors(image.pixels, candidates, method=choose, space=space, random_state=seed,
+                                         n_threads=threads)
+                click.echo(choice.table(), err=output is None)
+                n_colors = choice.n_colors
             result = compress_image(image.pixels, n_colors, space=space, random_state=seed, n_threads=threads)
     finally:
         for warning in said:
@@ -90,6 +111,9 @@ def palette(input, n_colors, fmt, output, plot, space, skip_existing, seed, thre
         click.echo(content.decode(), nl=not content.endswith(b"\n"))
     else:
         write_atomically(output, lambda f: f.write(content), overwrite=decision.overwrite)
+    if choice_plot is not None:
+        picture = choice_plot_image(choice)
+        write_atomically(choice_plot, lambda f: picture.save(f, format="PNG"), overwrite=decision.overwrite)
     if plot is not None:
         picture = pixel_cloud_plot(image.pixels, result, np.random.default_rng(seed))
         write_atomically(plot, lambda f: picture.save(f, format="PNG"), overwrite=decision.overwrite)

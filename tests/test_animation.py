@@ -147,3 +147,15 @@ def test_dithered_animation_is_reproducible_and_keeps_local_means(tmp_path, fram
 def load_frames_of(tmp_path, frames):
     save_animation(frames, tmp_path / "anim.gif", "GIF")
     return load_frames(tmp_path / "anim.gif")
+
+
+def test_an_animation_of_fewer_colors_than_asked_warns_once(tmp_path):
+    from quantize import FewDistinctPointsWarning
+    colors = [(200, 30, 30), (30, 200, 30), (30, 30, 200), (240, 240, 240)]
+    frames = [np.full((20, 20, 3), colors[i], np.uint8) for i in range(3)]
+    frames[2][:10] = colors[3]
+    animation = load_frames_of(tmp_path, frames)
+    with pytest.warns(FewDistinctPointsWarning, match="only 4 distinct visible colors") as caught:
+        result = compress_animation(animation, 32, random_state=0)
+    assert len([w for w in caught if issubclass(w.category, FewDistinctPointsWarning)]) == 1
+    assert len(result.frames[0].palette) == 4

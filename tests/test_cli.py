@@ -66,8 +66,10 @@ def test_input_is_never_overwritten(photo_path):
 @pytest.mark.parametrize("args", [
     ["-k", 0], ["-k", 4, "--quality", 30], [], ["-k", 4, "--space", "hsv"],
 ])
-def test_usage_errors_exit_2(photo_path, args):
-    assert run("compress", photo_path, *args).exit_code == 2
+def test_usage_errors_exit_2_in_one_line(photo_path, args):
+    result = run("compress", photo_path, *args)
+    assert result.exit_code == 2
+    assert len(result.output.strip().splitlines()) == 1 and result.output.startswith("Error: "), result.output
 
 
 def test_quality_palette_lock_dither_compare(photo_path, tmp_path):

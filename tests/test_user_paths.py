@@ -134,6 +134,14 @@ def all_frames_keep_holes(original, compressed, k):
     return True
 
 
+def delta_e(original, compressed):
+    """Mean CIEDE2000 of ``compressed`` against ``original`` over every pixel."""
+    from quantize.compress.choose import mean_delta_e
+    with Image.open(original) as a, Image.open(compressed) as b:
+        a, b = np.asarray(a.convert("RGB")), np.asarray(b.convert("RGB"))
+    return mean_delta_e(a, b, np.arange(a.shape[0] * a.shape[1]))
+
+
 def same_image(a, b):
     """Two files hold the same frames, durations, palette order and mode."""
     with Image.open(a) as x, Image.open(b) as y:
@@ -342,6 +350,19 @@ CASES = [
     Case("compress --dither before an input", "compress --dither cat.png -k 4", 2,
          r"'cat.png' is not a strength from 0 to 1 \(an input\? write --dither=0.8"),
     # palette
+    # choosing the number of colors
+    Case("compress --choose elbow", "compress cat.png --choose elbow --range 2:16 -o auto.png", 0, r"1 done",
+         check=lambda d: 2 <= n_colors(d / "auto.png") <= 16),
+    Case("compress --delta-e", "compress cat.png --delta-e 4 --max-colors 64 -o close.png", 0, r"1 done",
+         check=lambda d: delta_e(d / "cat.png", d / "close.png") <= 4 and n_colors(d / "close.png") <= 64),
+    Case("compress -k with --choose", "compress cat.png -k 8 --choose elbow -o x.png", 2,
+         r"exactly one of -k/--colors, --quality, --delta-e, --choose or --palette", absent=("x.png",)),
+    Case("compress --range without --choose", "compress cat.png -k 8 --range 2:9 -o x.png", 2,
+         r"--range goes with --choose", absent=("x.png",)),
+    Case("palette --choose", "palette cat.png --choose silhouette --range 2:12 -o p.json --choice-plot k.png", 0,
+         r"<- pick", exist=("p.json", "k.png")),
+    Case("palette --choice-plot without --choose", "palette cat.png -k 4 --choice-plot k.png", 2,
+         r"--range and --choice-plot go with --choose", absent=("k.png",)),
     Case("palette -o the input", "palette photo.jpg -k 8 -o photo.jpg --format json --overwrite", 2,
          r"photo.jpg: is the input photo.jpg; an output never replaces an input", no_message="--in-place"),
     Case("palette --plot onto the input", "palette photo.jpg -k 8 --plot photo.jpg", 2, r"is the input"),

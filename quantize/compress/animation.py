@@ -195,13 +195,16 @@ def compress_animation(frames, n_colors=None, *, quality=None, max_colors=MAX_CO
     if per_frame_palette and palette is None:
         results = [_fit(pixels, n_colors, quality, max_colors, dither, options) for pixels in frames.pixels]
         return CompressedAnimation(results, frames.durations, frames.loop, False, frames.icc_profile)
-    tall = np.concatenate(_same_channels(frames.pixels), axis=0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # warned below, once per frame
+    tall = np.concatenate(same_channels(frames.pixels), axis=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         if palette is None:
             palette = _shared_palette(tall, n_colors, quality, max_colors, options)
         else:  # one transparent entry for the whole animation, if it needs one
             palette = fixed_codebook(np.asarray(palette), tall, options.get("space", "oklab")).palette
+    for warning in caught:  # about the palette, once; transparency is said by each frame's remap below
+        if not issubclass(warning.category, TransparencyWarning):
+            warnings.warn(warning.message, warning.category, stacklevel=2)
     remapped = [compress_image(pixels, None, palette=palette, dither=dither, **options) for pixels in frames.pixels]
     return CompressedAnimation([_in_order(frame, palette) for frame in remapped], frames.durations, frames.loop,
                                True, frames.icc_profile)
@@ -221,7 +224,7 @@ def _shared_palette(pixels, n_colors, quality, max_colors, options):
     return fit_palette(pixels, n_colors, **options)
 
 
-def _same_channels(pixels):
+def same_channels(pixels):
     if len({p.shape[2] for p in pixels}) == 1:
         return pixels
     return [p if p.shape[2] == 4 else np.dstack([p, np.full(p.shape[:2], 255, np.uint8)]) for p in pixels]

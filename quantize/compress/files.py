@@ -10,7 +10,8 @@ import numpy as np
 from ..errors import FirstFrameWarning, UsageError
 from ..io import check_output, load_image, write_atomically
 from ..plots import comparison
-from .animation import ANIMATED_FORMATS, compress_animation, load_frames, n_frames
+from .animation import ANIMATED_FORMATS, compress_animation, load_frames, n_frames, same_channels
+from .choose import choose_n_colors
 from .fit import MAX_COLORS
 from .formats import format_of
 from .pipeline import compress_image, compress_to_quality, with_profile
@@ -19,7 +20,9 @@ from .pipeline import compress_image, compress_to_quality, with_profile
 @dataclass(frozen=True)
 class CompressSettings:
     """What ``compress`` does to each file. Exactly one of ``n_colors``, ``quality``
-    (a target PSNR, with at most ``max_colors``) or ``palette`` decides the palette;
+    (a target PSNR, with at most ``max_colors``), ``palette``, ``choose`` (a method
+    of :func:`choose_n_colors` over ``candidates``) or ``delta_e`` (the fewest
+    colors, up to ``max_colors``, whose mean CIEDE2000 is at most this) decides it;
     ``fmt`` defaults to the target's extension; the rest as in :func:`compress_image`
     (``per_frame_palette`` as in :func:`compress_animation`, ``optimize`` as in
     :meth:`CompressedImage.encoded`)."""
@@ -27,6 +30,9 @@ class CompressSettings:
     quality: float | None = None
     max_colors: int = MAX_COLORS
     palette: np.ndarray | None = None
+    choose: str | None = None
+    candidates: tuple = tuple(range(2, 33))
+    delta_e: float | None = None
     locked_colors: np.ndarray | None = None
     space: str = "oklab"
     dither: float = 0.0
@@ -35,6 +41,16 @@ class CompressSettings:
     fmt: str | None = None
     random_state: int | None = 0
     max_pixels: int | None = None
+
+    def n_colors_for(self, pixels, n_threads):
+        """The number of colors for these pixels: ``n_colors``, or chosen."""
+        if self.choose is not None:
+            return choose_n_colors(pixels, self.candidates, method=self.choose, space=self.space,
+                                   random_state=self.random_state, n_threads=n_threads).n_colors
+        if self.delta_e is not None:
+            return choose_n_colors(pixels, range(2, self.max_colors + 1), method="quality", quality=self.delta_e,
+                                   space=self.space, random_state=self.random_state, n_threads=n_threads).n_colors
+        return self.n_colors
 
     def image_options(self, n_threads):
         """The keyword arguments of compress_image (and compress_to_quality) but the colors."""
@@ -57,7 +73,8 @@ def compress_file(source, target, settings=CompressSettings(), *, overwrite=Fals
     animated = n_frames(source) > 1
     if animated and fmt in ANIMATED_FORMATS:
         frames = load_frames(source, max_pixels=settings.max_pixels)
-        result = compress_animation(frames, settings.n_colors, quality=settings.quality,
+        n_colors = settings.n_colors_for(np.concatenate(same_channels(frames.pixels)), n_threads)
+        result = compress_animation(frames, n_colors, quality=settings.quality,
                                     max_colors=settings.max_colors,
                                     per_frame_palette=settings.per_frame_palette, **options)
         content = result.encoded(fmt, optimize=settings.optimize)
@@ -74,7 +91,7 @@ def compress_file(source, target, settings=CompressSettings(), *, overwrite=Fals
     if settings.quality is not None:
         result = compress_to_quality(loaded.pixels, settings.quality, max_colors=settings.max_colors, **options)
     else:
-        result = compress_image(loaded.pixels, settings.n_colors, **options)
+        result = compress_image(loaded.pixels, settings.n_colors_for(loaded.pixels, n_threads), **options)
     result = with_profile(result, loaded.icc_profile)
     content = result.encoded(fmt, optimize=settings.optimize)
     write_atomically(target, lambda f: f.write(content), overwrite=overwrite)

@@ -126,7 +126,8 @@ def _check_subject(mask, box):
     it as a result."""
     hint = "give --fg-seeds or a tighter box" if box is not None else "give --box or seeds"
     if mask.mean() < MIN_SUBJECT:
-        found = f" ({int(mask.sum())} pixels)" if mask.any() else ""
+        n = int(mask.sum())
+        found = f" ({n} pixel{'s' if n > 1 else ''})" if n else ""
         raise NoSubjectError(f"no foreground found{found}: {hint}")
     if mask.all():
         raise NoSubjectError(f"no background found, the whole image came out as foreground: {hint}")
