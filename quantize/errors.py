@@ -5,6 +5,7 @@ can report any of them in one place: :class:`UsageError` is a request that canno
 work whatever the files hold (the CLI exits 2 before any work); the others concern
 one file or one call (exit 1).
 """
+import sys
 import warnings
 
 
@@ -36,7 +37,10 @@ class NoSubjectError(QuantizeError):
 class FewDistinctPointsWarning(UserWarning):
     """There are fewer distinct points (or colors) than clusters were asked for.
 
-    The fit returns one cluster per distinct point instead of duplicating centers.
+    KMeans then keeps ``n_clusters`` centers, copies included; a palette keeps the
+    colors there are. When scikit-learn is imported, the warning issued is also a
+    ``sklearn.exceptions.ConvergenceWarning`` (what scikit-learn warns here), so
+    filters and ``pytest.warns`` written for either class catch it.
     """
 
 
@@ -62,6 +66,24 @@ def naming(source, message):
 def warn_few_distinct_points(n_found, n_clusters, what, stacklevel=3):
     """The public functions' one warning when the data has fewer distinct points
     (of positive weight) than clusters were asked for."""
-    warnings.warn(f"X has only {n_found} distinct points of positive weight, fewer than "
-                  f"n_clusters={n_clusters}; returning {n_found} {what}", FewDistinctPointsWarning,
-                  stacklevel=stacklevel)
+    # scikit-learn's words first (callers match on them), then what was done
+    warnings.warn(f"Number of distinct clusters ({n_found}) found smaller than n_clusters ({n_clusters}). "
+                  f"Possibly due to duplicate points in X: X has only {n_found} distinct points of positive "
+                  f"weight; returning {what}", _few_distinct_category(), stacklevel=stacklevel)
+
+
+_SERVES_BOTH = {}
+
+
+def _few_distinct_category():
+    """FewDistinctPointsWarning, or, once the caller has imported scikit-learn, a
+    subclass of it and of scikit-learn's ConvergenceWarning (quantize never imports
+    scikit-learn itself: it is heavy and not a dependency)."""
+    exceptions = sys.modules.get("sklearn.exceptions")
+    if exceptions is None:
+        return FewDistinctPointsWarning
+    if "class" not in _SERVES_BOTH:
+        _SERVES_BOTH["class"] = type("FewDistinctPointsWarning",
+                                     (FewDistinctPointsWarning, exceptions.ConvergenceWarning),
+                                     {"__module__": __name__, "__doc__": FewDistinctPointsWarning.__doc__})
+    return _SERVES_BOTH["class"]

@@ -259,3 +259,11 @@ def test_minibatch_transform_n_iter_and_partial_fit_labels(data):
     assert streamed.labels_.shape == (200,) and streamed.inertia_ > 0
     with pytest.warns(RuntimeWarning, match="init_size=2 should be larger than n_clusters=4"):
         MiniBatchKMeans(4, init_size=2, random_state=0).fit(X)
+
+
+def test_too_few_distinct_points_is_also_scikit_learns_convergence_warning():
+    from sklearn.exceptions import ConvergenceWarning
+    X = np.array([[0.0, 0.0], [1.0, 1.0], [0.0, 0.0]])
+    for category in (ConvergenceWarning, FewDistinctPointsWarning):
+        with pytest.warns(category, match="only 2 distinct points"):
+            KMeans(3, random_state=0).fit(X)

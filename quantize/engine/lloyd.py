@@ -209,7 +209,9 @@ class KMeans(FittedCenters):
                 best = result
         n_used = int((np.bincount(best.labels, weights=sample_weight, minlength=n_clusters) > 0).sum())
         if n_used < n_clusters:
-            warn_few_distinct_points(n_used, n_clusters, f"clusters and {n_clusters - n_used} copies")
+            copies = n_clusters - n_used
+            warn_few_distinct_points(n_used, n_clusters,
+                                     f"{n_used} clusters and {copies} {'copies' if copies > 1 else 'copy'}")
         self.cluster_centers_ = best.centers.astype(dtype)
         self.labels_ = best.labels
         self.inertia_ = best.inertia

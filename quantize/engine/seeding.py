@@ -64,7 +64,7 @@ def kmeans_plusplus(X, n_clusters, *, sample_weight=None, x_squared_norms=None, 
     centers, indices = plusplus_centers(X, w, n_clusters, rng, int(n_local_trials),
                                         resolve_n_threads(n_threads))
     if len(centers) < n_clusters:
-        warn_few_distinct_points(len(centers), n_clusters, "centers")
+        warn_few_distinct_points(len(centers), n_clusters, f"{len(centers)} centers")
     return centers.astype(X.dtype), indices
 
 
