@@ -12,7 +12,9 @@ same decoded pixels:
   itself then counts as its answer.
 
 Prints mean IoU, pixel error rate, images below IoU 0.5 and the median and mean
-time per image, over all images and per subset.
+time per image, over all images and per subset; and for ours with no box, how well
+its confidence tells the cuts of IoU >= 0.5 from the rest (AUC), and what the
+command line's threshold (MIN_CONFIDENCE) refuses and keeps.
 
     pip install '.[bench]'
     python bench/segment.py
@@ -45,7 +47,7 @@ def ours_box(pixels, box):
 
 
 def ours_no_box(pixels, box):
-    return quantize.segment_foreground(pixels, random_state=0)
+    return quantize.segment_foreground(pixels, random_state=0, return_confidence=True)
 
 
 def grabcut(pixels, box):
@@ -88,10 +90,12 @@ def main():
             start = time.perf_counter()
             mask = METHODS[method](pixels, box)
             seconds = time.perf_counter() - start
+            mask, confidence = mask if isinstance(mask, tuple) else (mask, np.nan)
             iou = (mask & truth).sum() / max(1, (mask | truth).sum())
-            results[method].append((name, iou, (mask != truth).mean(), seconds))
+            results[method].append((name, iou, (mask != truth).mean(), seconds, confidence))
             if args.per_image:
-                print(f"{name:32s} {method:20s} IoU {iou:.3f} {seconds:.3f} s", flush=True)
+                print(f"{name:32s} {method:20s} IoU {iou:.3f} confidence {confidence:.3f} {seconds:.3f} s",
+                      flush=True)
     subsets = {"all": lambda n: True, "horses": lambda n: n.startswith("horse"),
                "DAVIS": lambda n: n.startswith("davis")}
     print(f"\n{'method':20s} {'subset':7s} {'n':>4s} {'mean IoU':>9s} {'error %':>8s} {'IoU<0.5':>8s} "
@@ -104,6 +108,23 @@ def main():
             ious, errors, times = (np.array([r[i] for r in part]) for i in (1, 2, 3))
             print(f"{method:20s} {subset:7s} {len(part):4d} {ious.mean():9.4f} {100 * errors.mean():8.2f} "
                   f"{int((ious < 0.5).sum()):8d} {statistics.median(times):9.3f} {times.mean():7.3f}")
+    if "ours (no box)" in results:
+        confidence_report(results["ours (no box)"])
+
+
+def confidence_report(rows):
+    """How the no-box confidence ranks the cuts, and what the CLI threshold does."""
+    from quantize.segment.confidence import MIN_CONFIDENCE
+    ious = np.array([r[1] for r in rows])
+    confidence = np.array([r[4] for r in rows])
+    good = ious >= 0.5
+    pairs = [(c_good > c_bad) + 0.5 * (c_good == c_bad)
+             for c_good in confidence[good] for c_bad in confidence[~good]]
+    refused = confidence < MIN_CONFIDENCE
+    print(f"\nno-box confidence: AUC {np.mean(pairs):.3f} for IoU >= 0.5 ({good.sum()} cuts) against the rest "
+          f"({(~good).sum()}); below {MIN_CONFIDENCE}: {refused.sum()} cuts refused, {(refused & ~good).sum()} of "
+          f"them under IoU 0.5; mean IoU of the refused {ious[refused].mean() if refused.any() else np.nan:.3f}, "
+          f"of the kept {ious[~refused].mean():.3f}")
 
 
 if __name__ == "__main__":

@@ -134,6 +134,8 @@ def report_record(record):
         log.error("Error: %s", record.error)
     elif record.status == "skipped":
         log.info("%s", record.error)
+    elif record.confidence is not None:
+        log.info("%s: done (confidence %.2f)", record.source, record.confidence)
     else:
         log.info("%s: done", record.source)
 

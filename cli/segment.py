@@ -9,6 +9,7 @@ from PIL import Image
 from quantize.batch.outputs import OutputPlan, name_for, output_folder, place, require_png, without_own_outputs
 from quantize.errors import QuantizeError, UsageError
 from quantize.io import load_image
+from quantize.segment.confidence import MIN_CONFIDENCE
 from quantize.segment.cutout import SegmentSettings
 from quantize.segment.foreground import EDGES, check_box
 
@@ -63,6 +64,10 @@ class EdgesType(click.ParamType):
               help="Scribble image (same size): its non-black pixels are background. One input only.")
 @click.option("--keep", type=click.Choice(["all", "largest"]), default="all", show_default=True,
               help="Keep every foreground part or only the largest.")
+@click.option("--min-confidence", type=click.FloatRange(0, 1), default=MIN_CONFIDENCE, show_default=True,
+              help="Without --box or --fg-seeds: report a cut less sure than this (0-1: whether its own color "
+                   "models explain it, and whether it is one part) as failed, 'no clear subject'; 0 keeps "
+                   "every cut.")
 @click.option("--smoothness", type=click.FloatRange(min=0), default=50.0, show_default=True,
               help="Weight of the boundary term: higher gives smoother, simpler outlines.")
 @click.option("--labels", "n_regions", type=click.IntRange(1, 65535), default=None, metavar="N",
@@ -77,7 +82,7 @@ class EdgesType(click.ParamType):
 @verbosity_options
 @click.pass_context
 def segment(ctx, inputs, box, edges, mask_out, cutout_out, crop, overlay_out, fg_seeds, bg_seeds, keep,
-            smoothness, n_regions, spatial_weight, space, recursive, skip_existing, jobs, scheduler, report,
+            min_confidence, smoothness, n_regions, spatial_weight, space, recursive, skip_existing, jobs, scheduler, report,
             seed, threads, max_pixels):
     """Separate the subject of each INPUT photo from its background.
 
@@ -126,7 +131,7 @@ def segment(ctx, inputs, box, edges, mask_out, cutout_out, crop, overlay_out, fg
         if len(sources) == 1:
             _check_fits(sources[0].path, box, fg, bg)
         settings = replace(settings, box=box, edges=edges, keep=keep, smoothness=smoothness, fg_seeds=fg,
-                           bg_seeds=bg)
+                           bg_seeds=bg, min_confidence=min_confidence)
     tasks, settled = tasks_for("segment", sources, plans, settings, plan)
     runner = Runner(jobs, threads, scheduler)
     execute(tasks, settled, runner=runner, report=report, quiet=log.getEffectiveLevel() > logging.WARNING)

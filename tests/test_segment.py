@@ -249,3 +249,45 @@ def test_cli_segment_defaults_and_labels(tmp_path, disc_image):
     assert result.exit_code == 0, result.output
     with Image.open(tmp_path / "l.png") as written:
         assert set(np.unique(np.asarray(written))) <= {0, 1, 2, 3}
+
+
+def busy_scene(seed=0):
+    """No one subject: blobs of six colors, the frame of three of them only, so the
+    cut keeps scattered blobs of the other three (a quarter of the image)."""
+    rng = np.random.default_rng(seed)
+    palette = rng.integers(0, 256, (6, 3))
+    blobs = rng.integers(0, 6, (12, 16))
+    blobs[[0, -1], :] = rng.integers(0, 3, (2, 16))
+    blobs[:, [0, -1]] = rng.integers(0, 3, (12, 2))
+    labels = np.kron(blobs, np.ones((10, 10), int))
+    return np.clip(palette[labels] + rng.normal(0, 8, (120, 160, 3)), 0, 255).astype(np.uint8)
+
+
+def test_confidence_is_high_for_a_clear_subject_and_low_without_one(disc_image):
+    from quantize.segment.confidence import MIN_CONFIDENCE, foreground_confidence
+    image, disc = disc_image
+    mask, confidence = quantize.segment_foreground(image, random_state=0, return_confidence=True)
+    assert confidence >= 0.95 and confidence == pytest.approx(foreground_confidence(image, mask, random_state=0),
+                                                              abs=0.02)
+    scattered_cut, unsure = quantize.segment_foreground(busy_scene(), random_state=0, return_confidence=True)
+    assert 0.1 < scattered_cut.mean() < 0.5 and unsure < MIN_CONFIDENCE
+    assert foreground_confidence(image, np.zeros(disc.shape, bool)) == 0.0
+    scattered = np.zeros(disc.shape, bool)
+    scattered[::20, ::20] = True  # many parts, none of them a subject: cohesion is tiny
+    assert foreground_confidence(image, scattered) < 0.1
+
+
+def test_cli_refuses_an_unsure_cut_without_a_box_and_reports_confidence(tmp_path, disc_image):
+    Image.fromarray(busy_scene()).save(tmp_path / "busy.png")
+    Image.fromarray(disc_image[0]).save(tmp_path / "disc.png")
+    runner = CliRunner()
+    refused = runner.invoke(cli, ["segment", str(tmp_path / "busy.png"), "--mask", str(tmp_path / "m.png")])
+    assert refused.exit_code == 1 and "no clear subject (confidence" in refused.output
+    assert not (tmp_path / "m.png").exists()
+    kept = runner.invoke(cli, ["-v", "segment", str(tmp_path / "busy.png"), "--mask", str(tmp_path / "m.png"),
+                               "--min-confidence", "0", "--report", str(tmp_path / "r.csv")])
+    assert kept.exit_code == 0 and "done (confidence" in kept.output and (tmp_path / "m.png").exists()
+    assert "confidence" in (tmp_path / "r.csv").read_text().splitlines()[0]
+    boxed = runner.invoke(cli, ["segment", str(tmp_path / "disc.png"), "--box", "35,15,90,90",
+                                "--min-confidence", "1", "--mask", str(tmp_path / "b.png")])
+    assert boxed.exit_code == 0  # with a box the user has said where the subject is: never refused as unsure

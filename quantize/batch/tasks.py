@@ -43,6 +43,7 @@ class Record:
     psnr: float | None = None
     mse: float | None = None
     foreground_fraction: float | None = None
+    confidence: float | None = None
 
     def as_row(self):
         row = asdict(self)
@@ -94,6 +95,7 @@ def run_task(task):
                 result = segment_file(task.source, task.settings, overwrite=task.overwrite, n_threads=n_threads,
                                       **task.targets)
                 record.foreground_fraction = result.foreground_fraction
+                record.confidence = result.confidence
                 record.colors = result.n_regions
     except QuantizeError as error:
         record.status, record.error = "failed", naming(task.source, error)

@@ -8,6 +8,7 @@ from PIL import Image
 
 from ..errors import NoSubjectError
 from ..io import check_output, load_image, write_atomically
+from .confidence import MIN_CONFIDENCE
 from .foreground import EDGES, segment_foreground
 from .regions import region_overlay, segment_regions
 
@@ -54,10 +55,12 @@ def label_image(labels):
 
 @dataclass(frozen=True)
 class SegmentResult:
-    """What the per-file worker measured: the foreground fraction (or region count)."""
+    """What the per-file worker measured: the foreground fraction and confidence
+    (or the region count)."""
     shape: tuple
     foreground_fraction: float | None = None
     n_regions: int | None = None
+    confidence: float | None = None
 
 
 @dataclass(frozen=True)
@@ -65,7 +68,8 @@ class SegmentSettings:
     """What ``segment`` does to each file: with ``n_regions``, k-means regions
     (:func:`segment_regions`, with ``spatial_weight``); otherwise the foreground
     (:func:`segment_foreground`, with ``box``, seeds, ``edges``, ``keep`` and
-    ``smoothness``), and a cutout cropped to the subject with ``crop``."""
+    ``smoothness``), and a cutout cropped to the subject with ``crop``. Without a
+    box or foreground seeds, a cut less sure than ``min_confidence`` fails."""
     box: tuple | None = None
     fg_seeds: np.ndarray | None = None
     bg_seeds: np.ndarray | None = None
@@ -75,6 +79,7 @@ class SegmentSettings:
     crop: bool = False
     n_regions: int | None = None
     spatial_weight: float = 1.0
+    min_confidence: float = MIN_CONFIDENCE
     space: str = "lab"
     random_state: int | None = 0
     max_pixels: int | None = None
@@ -105,11 +110,15 @@ def segment_file(source, settings=SegmentSettings(), *, mask_path=None, cutout_p
                    overlay_path: Image.fromarray(region_overlay(pixels, labels))}
         result = SegmentResult(labels.shape, n_regions=int(labels.max()) + 1)
     else:
-        mask = segment_foreground(pixels, **settings.foreground_options(n_threads))
+        mask, confidence = segment_foreground(pixels, **settings.foreground_options(n_threads),
+                                              return_confidence=True)
         _check_subject(mask, settings.box)
+        if settings.box is None and settings.fg_seeds is None and confidence < settings.min_confidence:
+            raise NoSubjectError(f"no clear subject (confidence {confidence:.2f}, below {settings.min_confidence:g}): "
+                                 "give --box or seeds, or --min-confidence 0 to keep the cut")
         outputs = {mask_path: mask_image(mask), cutout_path: cutout_image(pixels, mask, crop=settings.crop),
                    overlay_path: Image.fromarray(mask_overlay(pixels, mask))}
-        result = SegmentResult(mask.shape, foreground_fraction=float(mask.mean()))
+        result = SegmentResult(mask.shape, foreground_fraction=float(mask.mean()), confidence=confidence)
     for target, picture in outputs.items():
         if target is not None:
             _write_png(target, picture, loaded.icc_profile, overwrite)

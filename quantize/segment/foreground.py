@@ -28,6 +28,7 @@ from ..features import check_space, colors_to_features
 from ..histogram import color_histogram
 from ..io import load_image
 from . import graphcut
+from .confidence import confidence_of
 from .mixture import fit_mixture
 
 EDGES = ("top", "bottom", "left", "right")
@@ -43,7 +44,7 @@ CONVERGED_FRACTION = 0.001
 def segment_foreground(image, box=None, *, fg_seeds=None, bg_seeds=None, edges=EDGES,
                        n_codewords=5, n_background_codewords=16, smoothness=50.0, max_rounds=5,
                        min_size=0.001, max_hole=0.01, keep="all", space="lab",
-                       random_state=None, n_threads=None, max_pixels=None):
+                       random_state=None, n_threads=None, max_pixels=None, return_confidence=False):
     """Separate the subject of a photo from its background.
 
     Parameters
@@ -73,12 +74,17 @@ def segment_foreground(image, box=None, *, fg_seeds=None, bg_seeds=None, edges=E
         Keep every foreground component, or only the largest.
     space : {"lab", "oklab", "rgb"}
         The color space of the color models and the contrast term.
+    return_confidence : bool
+        Also return how sure the result is (:func:`foreground_confidence`, 0 to
+        1). Below ``MIN_CONFIDENCE`` (0.75) the command line reports a cut made
+        without a box or seeds as failed: "no clear subject".
 
     Returns
     -------
     mask : ndarray (M, N) bool
         True on the foreground, the shape of the image after EXIF orientation.
         Fully transparent pixels of an RGBA image are background.
+    confidence : float, with ``return_confidence``
 
     Examples
     --------
@@ -109,7 +115,10 @@ def segment_foreground(image, box=None, *, fg_seeds=None, bg_seeds=None, edges=E
     model = _Model(space, n_codewords, n_background_codewords, smoothness,
                    check_random_state(random_state), resolve_n_threads(n_threads))
     mask = _extract(pixels, fg_hard, bg_hard, model, max_rounds)
-    return clean_mask(mask, min_size=min_size, max_hole=max_hole, keep=keep) | fg_hard
+    mask = clean_mask(mask, min_size=min_size, max_hole=max_hole, keep=keep) | fg_hard
+    if return_confidence:
+        return mask, confidence_of(pixels, mask, space, model.rng, model.n_threads)
+    return mask
 
 
 def hard_labels(shape, box, fg_seeds, bg_seeds, edges):

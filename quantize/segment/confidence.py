@@ -1,0 +1,77 @@
+"""How sure a foreground is: whether its own color models explain it, and whether it
+is one subject rather than scattered parts.
+
+confidence = agreement x cohesion, both in [0, 1]:
+
+- agreement: the share of pixels on the side of the cut that the two color models
+  fitted to the result (foreground and background codebook mixtures) would put them
+  on. Where subject and background share their colors (a small subject in a busy
+  scene) the cut follows the smoothness term and the frame prior, not the colors,
+  and the agreement drops.
+- cohesion: the share of the foreground in its largest connected part.
+
+On ../shared/data/fgbg without a box (bench/segment.py), this product told the
+cuts of IoU >= 0.5 from the rest with an AUC of 0.83 (each factor alone 0.68 and
+0.73); below MIN_CONFIDENCE were 21 cuts: 19 of the 48 under IoU 0.5 and 2 of the
+72 above (mean IoU of those refused 0.16, of those kept 0.59).
+"""
+import math
+
+import numpy as np
+import skimage
+
+from .._parallel import resolve_n_threads
+from .._validation import check_random_state
+from ..errors import InputError
+from ..features import check_space, colors_to_features
+from ..histogram import color_histogram
+from ..io import load_image
+from .mixture import fit_mixture
+
+MIN_CONFIDENCE = 0.75
+# The models are fitted on the image scaled to about this many pixels: the colors'
+# balance is what counts, and it keeps the measure to tens of milliseconds.
+CONFIDENCE_PIXELS = 40_000
+N_FOREGROUND_CODEWORDS, N_BACKGROUND_CODEWORDS = 5, 16
+
+
+def foreground_confidence(image, mask, *, space="lab", random_state=None, n_threads=None):
+    """How sure the foreground ``mask`` (M, N) bool of ``image`` is, from 0 to 1
+    (see the module's description); 0 for an empty or a full mask."""
+    pixels = load_image(image).pixels[:, :, :3]
+    mask = np.asarray(mask, dtype=bool)
+    if mask.shape != pixels.shape[:2]:
+        raise InputError(f"mask must have the image's shape {pixels.shape[:2]}, got {mask.shape}")
+    check_space(space)
+    return confidence_of(pixels, mask, space, check_random_state(random_state), resolve_n_threads(n_threads))
+
+
+def confidence_of(pixels, mask, space, rng, n_threads):
+    """Trusting: agreement x cohesion of a validated RGB image and mask."""
+    if not mask.any() or mask.all():
+        return 0.0
+    return agreement(pixels, mask, space, rng, n_threads) * cohesion(mask)
+
+
+def agreement(pixels, mask, space, rng, n_threads):
+    """The share of pixels the mask's own color models put on its side of the cut."""
+    step = max(1, math.floor(math.sqrt(mask.size / CONFIDENCE_PIXELS)))
+    pixels, mask = np.ascontiguousarray(pixels[::step, ::step]), mask[::step, ::step]
+    if not mask.any() or mask.all():
+        return 0.0
+    histogram = color_histogram(pixels, n_threads)
+    features = colors_to_features(histogram.colors, space)
+    inside = np.bincount(histogram.inverse[mask.ravel()], minlength=len(histogram.colors)).astype(np.float64)
+    outside = histogram.counts - inside
+    foreground = fit_mixture(features, inside, N_FOREGROUND_CODEWORDS, rng, n_threads)
+    background = fit_mixture(features, outside, N_BACKGROUND_CODEWORDS, rng, n_threads)
+    says_foreground = (background.negative_log_likelihood(features, n_threads)
+                       > foreground.negative_log_likelihood(features, n_threads))
+    return float(np.mean(says_foreground[histogram.inverse] == mask.ravel()))
+
+
+def cohesion(mask):
+    """The share of the foreground in its largest 8-connected part."""
+    parts = skimage.measure.label(mask, connectivity=2)
+    sizes = np.bincount(parts.ravel())[1:]
+    return float(sizes.max() / sizes.sum())
