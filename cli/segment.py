@@ -55,6 +55,10 @@ class EdgesType(click.ParamType):
               help="Write the mask (PNG, 255 = foreground), or with --labels the label map.")
 @click.option("--cutout", "cutout_out", type=click.Path(path_type=str), default=None,
               help="Write the subject on a transparent background (RGBA PNG).")
+@click.option("--matting", is_flag=True,
+              help="Soft edges: a fractional alpha in a band around the cut, following the image's edges "
+                   "(a guided filter), and the subject's own colors there, so no rim of the old background; "
+                   "--mask then holds the alpha (0-255).")
 @click.option("--crop", is_flag=True, help="Crop the cutout to the subject.")
 @click.option("--overlay", "overlay_out", type=click.Path(path_type=str), default=None,
               help="Write the photo with the background dimmed and the outline drawn (or the regions).")
@@ -81,7 +85,7 @@ class EdgesType(click.ParamType):
 @max_pixels_option
 @verbosity_options
 @click.pass_context
-def segment(ctx, inputs, box, edges, mask_out, cutout_out, crop, overlay_out, fg_seeds, bg_seeds, keep,
+def segment(ctx, inputs, box, edges, mask_out, cutout_out, matting, crop, overlay_out, fg_seeds, bg_seeds, keep,
             min_confidence, smoothness, n_regions, spatial_weight, space, recursive, skip_existing, jobs, scheduler, report,
             seed, threads, max_pixels):
     """Separate the subject of each INPUT photo from its background.
@@ -96,9 +100,11 @@ def segment(ctx, inputs, box, edges, mask_out, cutout_out, crop, overlay_out, fg
       quantize segment photo.jpg --box 40,30,200,180 --cutout subject.png
       quantize segment photo.jpg --edges top,left,right --mask mask.png --overlay check.png
       quantize segment a.jpg b.jpg --cutout out/ --crop
+      quantize segment portrait.jpg --box 40,30,200,180 --matting --cutout soft.png
       quantize segment photo.jpg --labels 8 --spatial-weight 2 --overlay regions.png
     """
-    if n_regions is not None and (cutout_out or box or fg_seeds or bg_seeds or crop or given(ctx, "edges")):
+    if n_regions is not None and (cutout_out or box or fg_seeds or bg_seeds or crop or matting
+                                  or given(ctx, "edges")):
         raise click.UsageError("--labels makes a label map: use it with --mask and --overlay only")
     if box is not None and given(ctx, "edges"):
         raise click.UsageError("--edges sets the background without a box; with --box, outside the box is")
@@ -118,7 +124,7 @@ def segment(ctx, inputs, box, edges, mask_out, cutout_out, crop, overlay_out, fg
     for key, option in (("mask", mask_out), ("cutout", cutout_out), ("overlay", overlay_out)):
         require_png(plans[0].get(f"{key}_path") if option is not None else None, f"--{key}")
     report = claim_report(plan, report)
-    settings = SegmentSettings(crop=crop, n_regions=n_regions, spatial_weight=spatial_weight, space=space,
+    settings = SegmentSettings(crop=crop, matting=matting, n_regions=n_regions, spatial_weight=spatial_weight, space=space,
                                random_state=seed, max_pixels=max_pixels)
     if n_regions is None:
         try:

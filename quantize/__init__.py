@@ -4,7 +4,7 @@ from .compress import CompressedImage, choose_n_colors, compress_image, compress
 from .engine import KMeans, MiniBatchKMeans, kmeans_plusplus
 from .errors import FewDistinctPointsWarning, InputError, QuantizeError
 from .io import load_image
-from .segment import segment_foreground, segment_regions
+from .segment import matte_edges, segment_foreground, segment_regions
 
 __version__ = "0.1.0"
 
@@ -16,6 +16,7 @@ __all__ = [
     "choose_n_colors",
     "segment_foreground",
     "segment_regions",
+    "matte_edges",
     "load_image",
     "FewDistinctPointsWarning",
     "InputError",

@@ -9,12 +9,13 @@ import quantize.engine.lloyd
 import quantize.engine.minibatch
 import quantize.engine.seeding
 import quantize.segment.foreground
+import quantize.segment.matting
 import quantize.segment.regions
 
 
 @pytest.mark.parametrize("module", [quantize.engine.lloyd, quantize.engine.minibatch, quantize.engine.seeding,
                                     quantize.compress.pipeline, quantize.compress.choose,
-                                    quantize.segment.foreground,
+                                    quantize.segment.foreground, quantize.segment.matting,
                                     quantize.segment.regions])
 def test_docstring_examples(module):
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)

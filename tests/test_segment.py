@@ -291,3 +291,48 @@ def test_cli_refuses_an_unsure_cut_without_a_box_and_reports_confidence(tmp_path
     boxed = runner.invoke(cli, ["segment", str(tmp_path / "disc.png"), "--box", "35,15,90,90",
                                 "--min-confidence", "1", "--mask", str(tmp_path / "b.png")])
     assert boxed.exit_code == 0  # with a box the user has said where the subject is: never refused as unsure
+
+
+def soft_disc_composite():
+    """A red disc blended over a textured green backdrop with a blurred alpha."""
+    from scipy import ndimage
+    rows, cols = np.mgrid[:120, :160]
+    disc = (rows - 60) ** 2 + (cols - 80) ** 2 < 35 ** 2
+    alpha = ndimage.gaussian_filter(disc.astype(np.float32), 1.5)
+    subject = np.full((120, 160, 3), (210, 40, 40), np.float32)
+    backdrop = np.dstack([textured((120, 160), 3, 0, 60)[:, :, 0], textured((120, 160), 4, 120, 200)[:, :, 1],
+                          textured((120, 160), 5, 0, 60)[:, :, 2]]).astype(np.float32)
+    image = alpha[:, :, None] * subject + (1 - alpha[:, :, None]) * backdrop
+    return np.rint(image).astype(np.uint8), disc, alpha, subject
+
+
+def test_matting_softens_only_the_edge_and_recovers_the_subject_s_colors():
+    image, disc, true_alpha, subject = soft_disc_composite()
+    alpha, colors = quantize.matte_edges(image, disc)
+    far = ndimage_distance(disc) > 6
+    np.testing.assert_array_equal(alpha[far], disc[far])  # the hard mask away from the edge
+    assert ((alpha > 0) & (alpha < 1)).any()
+    assert np.abs(alpha - true_alpha).sum() < 0.6 * np.abs(disc - true_alpha).sum()
+    edge = (true_alpha > 0.2) & (true_alpha < 0.8)
+    hard_rim = np.abs(image[edge].astype(float) - subject[edge]).mean()  # old backdrop bleeding in
+    assert np.abs(colors[edge].astype(float) - subject[edge]).mean() < 0.5 * hard_rim
+
+
+def ndimage_distance(mask):
+    """Each pixel's distance to the mask's edge."""
+    from scipy import ndimage
+    return np.minimum(ndimage.distance_transform_edt(mask), ndimage.distance_transform_edt(~mask))
+
+
+def test_cli_matting_writes_a_soft_alpha(tmp_path):
+    image, disc, _, _ = soft_disc_composite()
+    Image.fromarray(image).save(tmp_path / "soft.png")
+    result = CliRunner().invoke(cli, ["segment", str(tmp_path / "soft.png"), "--box", "30,10,100,100", "--matting",
+                                      "--mask", str(tmp_path / "a.png"), "--cutout", str(tmp_path / "c.png")])
+    assert result.exit_code == 0, result.output
+    with Image.open(tmp_path / "a.png") as mask, Image.open(tmp_path / "c.png") as cutout:
+        alpha = np.asarray(mask)
+        assert ((alpha > 0) & (alpha < 255)).any() and np.array_equal(np.asarray(cutout)[:, :, 3], alpha)
+    refused = CliRunner().invoke(cli, ["segment", str(tmp_path / "soft.png"), "--labels", "3", "--matting",
+                                       "--mask", str(tmp_path / "l.png")])
+    assert refused.exit_code == 2 and not (tmp_path / "l.png").exists()

@@ -1,7 +1,10 @@
 """Segment images: the foreground by codebook color models and a graph cut
 (``foreground``, over ``mixture`` and ``graphcut``), or k-means regions over color
-and position (``regions``); ``cutout`` writes masks, cutouts and overlays."""
+and position (``regions``); ``confidence`` says how sure a cut is, ``matting``
+softens its edges; ``cutout`` writes masks, cutouts and overlays."""
+from .confidence import foreground_confidence
 from .foreground import segment_foreground
+from .matting import matte_edges
 from .regions import segment_regions
 
-__all__ = ["segment_foreground", "segment_regions"]
+__all__ = ["foreground_confidence", "matte_edges", "segment_foreground", "segment_regions"]

@@ -10,6 +10,7 @@ from ..errors import NoSubjectError
 from ..io import check_output, load_image, write_atomically
 from .confidence import MIN_CONFIDENCE
 from .foreground import EDGES, segment_foreground
+from .matting import matte_edges
 from .regions import region_overlay, segment_regions
 
 # Background brightness in the overlay: dim enough to see the cut, bright enough
@@ -18,20 +19,24 @@ OVERLAY_DIM = 0.35
 BOUNDARY_COLOR = (255, 220, 0)
 
 
-def mask_image(mask):
-    """(M, N) bool to a mode "L" image: 255 foreground, 0 background."""
+def mask_image(mask, alpha=None):
+    """(M, N) bool to a mode "L" image: 255 foreground, 0 background; or, given a
+    soft ``alpha`` (M, N) in [0, 1], that alpha in 0..255."""
+    if alpha is not None:
+        return Image.fromarray(np.rint(alpha * 255).astype(np.uint8), mode="L")
     return Image.fromarray(np.where(mask, 255, 0).astype(np.uint8), mode="L")
 
 
-def cutout_image(pixels, mask, *, crop=False):
+def cutout_image(pixels, mask, *, crop=False, alpha=None, colors=None):
     """RGBA image, transparent outside ``mask`` (an existing alpha is kept inside);
-    with ``crop``, cut to the mask's bounding box."""
-    alpha = np.where(mask, 255, 0).astype(np.uint8)
+    with a soft ``alpha`` and the subject's ``colors`` (from matting), those; with
+    ``crop``, cut to the subject's bounding box."""
+    alpha = np.where(mask, 255, 0).astype(np.uint8) if alpha is None else np.rint(alpha * 255).astype(np.uint8)
     if pixels.shape[2] == 4:
         alpha = np.minimum(alpha, pixels[:, :, 3])
-    rgba = np.dstack([pixels[:, :, :3], alpha])
-    if crop and mask.any():
-        rows, cols = np.nonzero(mask)
+    rgba = np.dstack([pixels[:, :, :3] if colors is None else colors, alpha])
+    if crop and alpha.any():
+        rows, cols = np.nonzero(alpha)
         rgba = rgba[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
     return Image.fromarray(np.ascontiguousarray(rgba), mode="RGBA")
 
@@ -68,7 +73,8 @@ class SegmentSettings:
     """What ``segment`` does to each file: with ``n_regions``, k-means regions
     (:func:`segment_regions`, with ``spatial_weight``); otherwise the foreground
     (:func:`segment_foreground`, with ``box``, seeds, ``edges``, ``keep`` and
-    ``smoothness``), and a cutout cropped to the subject with ``crop``. Without a
+    ``smoothness``), and a cutout cropped to the subject with ``crop``, its edges
+    soft with ``matting`` (:func:`matte_edges`; the mask then holds the alpha). Without a
     box or foreground seeds, a cut less sure than ``min_confidence`` fails."""
     box: tuple | None = None
     fg_seeds: np.ndarray | None = None
@@ -77,6 +83,7 @@ class SegmentSettings:
     keep: str = "all"
     smoothness: float = 50.0
     crop: bool = False
+    matting: bool = False
     n_regions: int | None = None
     spatial_weight: float = 1.0
     min_confidence: float = MIN_CONFIDENCE
@@ -116,7 +123,9 @@ def segment_file(source, settings=SegmentSettings(), *, mask_path=None, cutout_p
         if settings.box is None and settings.fg_seeds is None and confidence < settings.min_confidence:
             raise NoSubjectError(f"no clear subject (confidence {confidence:.2f}, below {settings.min_confidence:g}): "
                                  "give --box or seeds, or --min-confidence 0 to keep the cut")
-        outputs = {mask_path: mask_image(mask), cutout_path: cutout_image(pixels, mask, crop=settings.crop),
+        alpha, colors = matte_edges(pixels, mask) if settings.matting else (None, None)
+        outputs = {mask_path: mask_image(mask, alpha),
+                   cutout_path: cutout_image(pixels, mask, crop=settings.crop, alpha=alpha, colors=colors),
                    overlay_path: Image.fromarray(mask_overlay(pixels, mask))}
         result = SegmentResult(mask.shape, foreground_fraction=float(mask.mean()), confidence=confidence)
     for target, picture in outputs.items():
