@@ -48,7 +48,7 @@ COMMANDS = [
     "palette {coffee} -k 8 -o p.png --plot cloud.png",
     "segment {astronaut} --box 130,20,300,480 --mask box-mask.png --cutout box-cut.png --overlay box-ov.png",
     "segment {chelsea} --mask nobox-mask.png --cutout nobox-cut.png --crop --min-confidence 0",
-    "segment {coffee} --edges top,left,right --mask edges-mask.png",
+    "segment {coffee} --edges top,left,right --mask edges-mask.png --min-confidence 0",
     "segment {chelsea} --labels 6 --mask labels.png --overlay labels-ov.png",
     "segment {rgba} --box 20,20,200,150 --mask rgba-mask.png",
 ]

@@ -124,7 +124,9 @@ def confidence_report(rows):
     print(f"\nno-box confidence: AUC {np.mean(pairs):.3f} for IoU >= 0.5 ({good.sum()} cuts) against the rest "
           f"({(~good).sum()}); below {MIN_CONFIDENCE}: {refused.sum()} cuts refused, {(refused & ~good).sum()} of "
           f"them under IoU 0.5; mean IoU of the refused {ious[refused].mean() if refused.any() else np.nan:.3f}, "
-          f"of the kept {ious[~refused].mean():.3f}")
+          f"of the kept {ious[~refused].mean():.3f}; horses kept "
+          f"{sum(1 for r, k in zip(rows, ~refused) if k and r[0].startswith('horse'))} of "
+          f"{sum(1 for r in rows if r[0].startswith('horse'))}")
 
 
 if __name__ == "__main__":

@@ -76,7 +76,7 @@ def segment_foreground(image, box=None, *, fg_seeds=None, bg_seeds=None, edges=E
         The color space of the color models and the contrast term.
     return_confidence : bool
         Also return how sure the result is (:func:`foreground_confidence`, 0 to
-        1). Below ``MIN_CONFIDENCE`` (0.75) the command line reports a cut made
+        1). Below ``MIN_CONFIDENCE`` (0.92) the command line reports a cut made
         without a box or seeds as failed: "no clear subject".
 
     Returns
