@@ -7,6 +7,10 @@ zero between calls (``clear_listed``), so it is allocated once.
 
 Compiled, each exported kernel runs with the GIL released (Pythran's generated
 wrapper releases it around the call), so Python threads can run kernels at once.
+The kernels that write ``table`` are not safe to call concurrently on a shared
+table: the driver passes quantize.histogram's one module-level table, so calls
+must hold ``_TABLE_LOCK`` (as ``color_histogram`` does). They keep no state of
+their own: calls on separate tables and buffers, never shared, are safe.
 """
 import numpy as np
 
@@ -36,11 +40,8 @@ def collect_colors(rgb, table, codes):
     table : (2**24,) int32, read and updated: all zeros on entry, counts per code on exit.
     codes : (min(n_pixels, 2**24),) int32, written: the first n_colors entries.
 
-    Returns n_colors, an int. Thread safety: not safe to call concurrently on a
-    shared table. It writes ``table``, and the driver passes quantize.histogram's
-    one module-level table, so calls must hold ``_TABLE_LOCK`` (as
-    ``color_histogram`` does). The kernel keeps no state of its own: calls on
-    separate tables and buffers, never shared, are safe.
+    Returns n_colors, an int. Thread safety: writes the shared table (see the
+    module's description).
     """
     n_colors = 0
     for i in range(rgb.shape[0]):
@@ -61,11 +62,8 @@ def count_colors(rgb, table, n_threads):
     table : (2**24,) int32, read and updated: counts are added (atomically) to it.
     n_threads : int, OpenMP threads over the pixels.
 
-    Returns nothing. Thread safety: not safe to call concurrently on a
-    shared table. It writes ``table``, and the driver passes quantize.histogram's
-    one module-level table, so calls must hold ``_TABLE_LOCK`` (as
-    ``color_histogram`` does). The kernel keeps no state of its own: calls on
-    separate tables and buffers, never shared, are safe.
+    Returns nothing. Thread safety: writes the shared table (see the
+    module's description).
     """
     n = rgb.shape[0]
     #omp parallel for schedule(static) num_threads(n_threads)
@@ -106,11 +104,8 @@ def index_listed(table, codes, counts):
     codes : (n_colors,) int32, read.
     counts : (n_colors,) int32, written: counts[j] is the count of codes[j].
 
-    Returns nothing. Thread safety: not safe to call concurrently on a
-    shared table. It writes ``table``, and the driver passes quantize.histogram's
-    one module-level table, so calls must hold ``_TABLE_LOCK`` (as
-    ``color_histogram`` does). The kernel keeps no state of its own: calls on
-    separate tables and buffers, never shared, are safe.
+    Returns nothing. Thread safety: writes the shared table (see the
+    module's description).
     """
     for j in range(codes.shape[0]):
         counts[j] = table[codes[j]]
@@ -147,11 +142,8 @@ def clear_listed(table, codes):
     table : (2**24,) int32, written: slot codes[j] set to 0.
     codes : (n_colors,) int32, read.
 
-    Returns nothing. Thread safety: not safe to call concurrently on a
-    shared table. It writes ``table``, and the driver passes quantize.histogram's
-    one module-level table, so calls must hold ``_TABLE_LOCK`` (as
-    ``color_histogram`` does). The kernel keeps no state of its own: calls on
-    separate tables and buffers, never shared, are safe.
+    Returns nothing. Thread safety: writes the shared table (see the
+    module's description).
     """
     for j in range(codes.shape[0]):
         table[codes[j]] = 0
