@@ -196,20 +196,23 @@ def _extract(pixels, fg_hard, bg_hard, model, max_rounds):
     # Only a band around the coarse boundary is decided again, at full resolution.
     square = np.ones((2 * factor + 1, 2 * factor + 1), dtype=bool)
     band = skimage.morphology.dilation(mask, square) & ~skimage.morphology.erosion(mask, square)
-    return _round(_Grid(pixels, model), mask, band & free, model)
+    decide = band & free
+    return _round(_Grid(pixels, model, needed=decide), mask, decide, model)
 
 
 class _Grid:
-    """An image's distinct colors, their features, and the contrast weights."""
+    """An image's distinct colors, their features, and the contrast weights (of
+    the pairs that touch ``needed`` pixels only, when given)."""
 
-    def __init__(self, pixels, model):
+    def __init__(self, pixels, model, needed=None):
         histogram = color_histogram(pixels, model.n_threads)
         self.shape = pixels.shape[:2]
         self.counts = histogram.counts
         self.inverse = histogram.inverse
         self.features = colors_to_features(histogram.colors, model.space)
-        per_pixel = self.features[self.inverse].reshape(*self.shape, -1)
-        self.weights = graphcut.contrast_weights(per_pixel, model.smoothness)
+        plane = self.inverse.reshape(self.shape)
+        self.weights = graphcut.indexed_contrast_weights(lambda c: self.features[:, c][plane], self.shape,
+                                                         self.features.shape[1], model.smoothness, needed)
 
     def color_weights(self, region):
         """Pixel count of each distinct color inside the (M, N) bool ``region``."""
@@ -242,8 +245,11 @@ def _round(grid, mask, free, model):
 
 
 def _downscale(pixels, factor):
-    averaged = skimage.transform.downscale_local_mean(pixels.astype(np.float32), (factor, factor, 1))
-    return np.rint(averaged).astype(np.uint8)
+    """Block means of (factor x factor) pixels, a channel at a time (a float copy of
+    a whole 18 MP image would take 215 MB)."""
+    return np.dstack([np.rint(skimage.transform.downscale_local_mean(pixels[:, :, c].astype(np.float32),
+                                                                      (factor, factor))).astype(np.uint8)
+                      for c in range(pixels.shape[2])])
 
 
 def _shrink(mask, factor, any_pixel):

@@ -29,14 +29,45 @@ def contrast_weights(features, strength):
     |f_p - f_q|^2) over all neighbour pairs, so the term adapts to the image's
     contrast. Returns one (M - d_row, N - |d_col|) array per NEIGHBOURS entry.
     """
-    squared = []
+    return indexed_contrast_weights(lambda channel: features[:, :, channel], features.shape[:2],
+                                    features.shape[2], strength)
+
+
+def indexed_contrast_weights(channel_plane, shape, n_channels, strength, needed=None):
+    """:func:`contrast_weights` of the feature image whose channel c is
+    ``channel_plane(c)`` (an (M, N) float64 array), made one neighbour direction
+    and one channel at a time, so an image never needs its (M, N, F) features.
+
+    With ``needed`` ((M, N) bool, the pixels a cut will decide), each direction's
+    weights are kept only for the pairs that touch a needed pixel, as (touch (bool
+    per pair), weights of those pairs): the cut reads no others, and beta is still
+    the mean over every pair of the image.
+    """
+    kept, total_squared, n_pairs = [], 0.0, 0
     for d_row, d_col, _ in NEIGHBOURS:
-        p, q = _pair_slices(features.shape[:2], d_row, d_col)
-        squared.append(np.sum((features[p] - features[q]) ** 2, axis=2))
-    n_pairs = sum(s.size for s in squared)
-    mean = sum(float(s.sum()) for s in squared) / max(n_pairs, 1)
+        p, q = _pair_slices(shape, d_row, d_col)
+        squared = np.zeros((shape[0] - d_row, shape[1] - abs(d_col)))
+        for channel in range(n_channels):
+            plane = channel_plane(channel)
+            difference = plane[p] - plane[q]
+            del plane
+            difference *= difference
+            squared += difference  # the channels in order, as a sum over the channel axis
+        total_squared += float(squared.sum())
+        n_pairs += squared.size
+        if needed is None:
+            kept.append(squared)
+        else:
+            touch = needed[p] | needed[q]
+            kept.append((touch, squared[touch]))
+    mean = total_squared / max(n_pairs, 1)
     beta = 1.0 / (2.0 * mean) if mean > 0 else 0.0
-    return [strength * factor * np.exp(-beta * s) for s, (_, _, factor) in zip(squared, NEIGHBOURS)]
+    for entry, (_, _, factor) in zip(kept, NEIGHBOURS):  # in place: an 18 MP image holds four of these
+        values = entry[1] if needed is not None else entry
+        values *= -beta
+        np.exp(values, out=values)
+        values *= strength * factor
+    return kept
 
 
 def cut(cost_fg, cost_bg, free, labels, weights):
@@ -46,10 +77,11 @@ def cut(cost_fg, cost_bg, free, labels, weights):
         ``free``) being foreground / background.
     free : (M, N) bool, the pixels to decide.
     labels : (M, N) bool, the fixed label of every pixel that is not free.
-    weights : from :func:`contrast_weights` on the same grid.
+    weights : from :func:`contrast_weights` on the same grid, or from
+        :func:`indexed_contrast_weights` with ``needed`` covering ``free``.
     Returns a new (M, N) bool mask: ``labels`` with the free pixels decided.
     """
-    index = np.full(free.shape, -1, dtype=np.int64)
+    index = np.full(free.shape, -1, dtype=np.int32)  # an 18 MP image has fewer than 2**31 pixels
     n_free = int(free.sum())
     index[free] = np.arange(n_free)
     base = np.minimum(cost_fg, cost_bg)  # only the difference matters; keep capacities >= 0
@@ -58,13 +90,16 @@ def cut(cost_fg, cost_bg, free, labels, weights):
     edge_from, edge_to, edge_weight = [], [], []
     for (d_row, d_col, _), weight in zip(NEIGHBOURS, weights):
         p, q = _pair_slices(free.shape, d_row, d_col)
-        ip, iq = index[p], index[q]
+        ip, iq, label_p, label_q = index[p], index[q], labels[p], labels[q]
+        if isinstance(weight, tuple):  # only the pairs that touch a free pixel, in the same order
+            touch, weight = weight
+            ip, iq, label_p, label_q = ip[touch], iq[touch], label_p[touch], label_q[touch]
         both = (ip >= 0) & (iq >= 0)
         edge_from.append(ip[both])
         edge_to.append(iq[both])
         edge_weight.append(weight[both])
         # A free pixel beside a fixed one pays the weight for disagreeing with it.
-        for i_free, fixed_label, free_side in ((ip, labels[q], iq < 0), (iq, labels[p], ip < 0)):
+        for i_free, fixed_label, free_side in ((ip, label_q, iq < 0), (iq, label_p, ip < 0)):
             near = (i_free >= 0) & free_side
             np.add.at(to_source, i_free[near & fixed_label], weight[near & fixed_label])
             np.add.at(to_sink, i_free[near & ~fixed_label], weight[near & ~fixed_label])
