@@ -136,6 +136,8 @@ def report_record(record):
         log.info("%s", record.error)
     elif record.confidence is not None:
         log.info("%s: done (confidence %.2f)", record.source, record.confidence)
+    elif record.colors is not None and record.psnr is not None:
+        log.info("%s: done (%d colors, %.1f dB)", record.source, record.colors, record.psnr)
     else:
         log.info("%s: done", record.source)
 

@@ -172,12 +172,12 @@ def _check_combinations(ctx, n_colors, fmt, suffix, in_place, shared_palette, pe
     """Usage errors of option combinations, before any file is read."""
     if shared_palette and (n_colors is None or palette_file or quality is not None):
         raise click.UsageError("--shared-palette learns -k colors: give -k, not --palette or --quality")
+    if choose is None and given(ctx, "candidates"):
+        raise click.UsageError("--range goes with --choose")
     chosen = [n_colors is not None and not shared_palette, quality is not None,
               palette_file is not None or shared_palette, delta_e is not None, choose is not None]
     if sum(chosen) != 1:
         raise click.UsageError("give exactly one of -k/--colors, --quality, --delta-e, --choose or --palette")
-    if choose is None and given(ctx, "candidates"):
-        raise click.UsageError("--range goes with --choose")
     if locked and (choose or delta_e is not None or quality is not None):
         raise click.UsageError("--lock goes with -k: a chosen number of colors may not leave room for them")
     if per_frame_palette and (palette_file or shared_palette):

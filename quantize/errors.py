@@ -31,7 +31,12 @@ class OutputExistsError(OutputError, FileExistsError):
 
 
 class NoSubjectError(QuantizeError):
-    """A segmentation found no foreground, or nothing but foreground."""
+    """A segmentation found no foreground, nothing but foreground, or no subject it
+    is sure of; ``confidence`` says how sure the refused cut was, when measured."""
+
+    def __init__(self, message, confidence=None):
+        super().__init__(message)
+        self.confidence = confidence
 
 
 class FewDistinctPointsWarning(UserWarning):

@@ -267,3 +267,21 @@ def test_too_few_distinct_points_is_also_scikit_learns_convergence_warning():
     for category in (ConvergenceWarning, FewDistinctPointsWarning):
         with pytest.warns(category, match="only 2 distinct points"):
             KMeans(3, random_state=0).fit(X)
+
+
+@pytest.mark.parametrize("estimator", ["KMeans", "MiniBatchKMeans"])
+def test_scikit_learn_pipelines_and_grid_search_take_the_estimators(data, estimator):
+    import quantize
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.utils.validation import check_is_fitted
+    X, _ = data
+    model = getattr(quantize, estimator)(random_state=0)
+    pipe = make_pipeline(StandardScaler(), model).fit(X)
+    assert pipe.predict(X).shape == (len(X),) and np.isfinite(pipe.score(X))
+    check_is_fitted(model)
+    search = GridSearchCV(getattr(quantize, estimator)(random_state=0), {"n_clusters": [2, 6, 12]}, cv=3,
+                          error_score="raise").fit(X)
+    assert search.best_params_ == {"n_clusters": 12}  # score is minus the inertia: more clusters, higher
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()

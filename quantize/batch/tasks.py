@@ -99,6 +99,7 @@ def run_task(task):
                 record.colors = result.n_regions
     except QuantizeError as error:
         record.status, record.error = "failed", naming(task.source, error)
+        record.confidence = getattr(error, "confidence", None)  # of a cut refused as unsure
     except Exception as error:  # noqa: BLE001 - one bad file must not stop the batch
         record.status, record.error = "failed", naming(task.source, f"{type(error).__name__}: {error}")
     record.outputs = [str(t) for t in task.targets.values()] if record.status == "ok" else []

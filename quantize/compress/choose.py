@@ -32,8 +32,9 @@ METHODS = ("elbow", "silhouette", "quality")
 # square of this. The flat-color tests picked the same with 1000 and 1500; on the
 # benchmark photos 1500 took 2.3x the time of 1000 (bench/choose.py).
 SILHOUETTE_SAMPLE = 1000
-# Pixels the mean CIEDE2000 of the quality method is measured on.
-DELTA_E_SAMPLE = 100_000
+# Pixels the mean CIEDE2000 of the quality method is measured on: every one up to
+# this many (about 0.3 s per fit measured), a fixed sample of this many above.
+DELTA_E_SAMPLE = 400_000
 
 
 @dataclass(frozen=True)
@@ -80,20 +81,25 @@ def choose_n_colors(image, candidates=range(2, 33), *, method="elbow", quality=N
     candidates : iterable of int, 1..256
         The k to try; the sweep runs over every k from the smallest to the largest.
     method : {"elbow", "silhouette", "quality"}
-        "elbow": the knee of the inertia curve (Kneedle, Satopaa et al. 2011: the
+        "elbow": the knee of the inertia curve over ``candidates`` (so it moves
+        with the range: Kneedle, Satopaa et al. 2011: the
         candidate farthest below the chord from the first to the last point of the
         normalized curve), taken on log inertia, where each color's gain counts
         relative to the error left: on raw inertia it picked one color too few for
-        8 and 12 flat colors with noise, on log inertia the right number from 3 to 12. "silhouette": the highest mean silhouette (Rousseeuw
-        1987), exact on a sample of SILHOUETTE_SAMPLE pixels. "quality": the fewest
-        colors whose :func:`compress_image` result has a mean CIEDE2000 of at most
-        ``quality`` against the image (bisection over full fits).
+        8 and 12 flat colors with noise, on log inertia the right number from 3 to 12). "silhouette": the highest mean silhouette (Rousseeuw
+        1987), exact on a sample of 1000 pixels. "quality": the fewest colors whose
+        :func:`compress_image` result (with this ``random_state``) has a mean
+        CIEDE2000 of at most ``quality`` against the image, over every visible
+        pixel up to 400 000 and a sample of that many above (bisection over full
+        fits; the largest candidate, with a QualityNotReachedWarning, when none
+        reaches it).
     quality : float, for method="quality"
         Largest acceptable mean CIEDE2000 (about 1 is barely visible; 2-3 is a
         close match at a glance).
     space : {"oklab", "lab", "rgb"}, optional
         Where distances are measured; default "oklab", as compress.
-    random_state, n_threads, max_pixels : as in :func:`compress_image`
+    random_state, n_threads, max_pixels : as in :func:`compress_image` (the command
+        line passes ``--seed``, 0 by default)
 
     Returns
     -------

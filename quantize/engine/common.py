@@ -81,6 +81,17 @@ class FittedCenters:
         are no nested estimators)."""
         return {name: getattr(self, name) for name in self._parameter_names()}
 
+    def __sklearn_tags__(self):
+        """What scikit-learn's pipelines, grid search and ``check_is_fitted`` ask of
+        an estimator (read only by scikit-learn, so imported from it only then)."""
+        from sklearn.utils import Tags, TargetTags, TransformerTags
+
+        return Tags(estimator_type="clusterer", target_tags=TargetTags(required=False),
+                    transformer_tags=TransformerTags(preserves_dtype=["float64", "float32"]))
+
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "_centers64")
+
     def set_params(self, **params):
         """Set constructor parameters; returns the estimator."""
         valid = self._parameter_names()

@@ -122,7 +122,7 @@ def segment_file(source, settings=SegmentSettings(), *, mask_path=None, cutout_p
         _check_subject(mask, settings.box)
         if settings.box is None and settings.fg_seeds is None and confidence < settings.min_confidence:
             raise NoSubjectError(f"no clear subject (confidence {confidence:.2f}, below {settings.min_confidence:g}): "
-                                 "give --box or seeds, or --min-confidence 0 to keep the cut")
+                                 "give --box or seeds, or --min-confidence 0 to keep the cut", confidence)
         alpha, colors = matte_edges(pixels, mask) if settings.matting else (None, None)
         outputs = {mask_path: mask_image(mask, alpha),
                    cutout_path: cutout_image(pixels, mask, crop=settings.crop, alpha=alpha, colors=colors),

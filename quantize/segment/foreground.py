@@ -75,9 +75,11 @@ def segment_foreground(image, box=None, *, fg_seeds=None, bg_seeds=None, edges=E
     space : {"lab", "oklab", "rgb"}
         The color space of the color models and the contrast term.
     return_confidence : bool
-        Also return how sure the result is (:func:`foreground_confidence`, 0 to
-        1). Below ``MIN_CONFIDENCE`` (0.92) the command line reports a cut made
-        without a box or seeds as failed: "no clear subject".
+        Also return how sure the result is, 0 to 1 (the measure of
+        :func:`quantize.segment.foreground_confidence`, with this call's random
+        draws). This function always returns its cut; the command line reports a
+        cut made without a box or foreground seeds below ``MIN_CONFIDENCE``
+        (0.92) as failed, "no clear subject", and an empty or full one always.
 
     Returns
     -------
