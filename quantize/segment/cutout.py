@@ -28,13 +28,17 @@ def mask_image(mask, alpha=None):
 
 
 def cutout_image(pixels, mask, *, crop=False, alpha=None, colors=None):
-    """RGBA image, transparent outside ``mask`` (an existing alpha is kept inside);
+    """RGBA image, transparent (0, 0, 0, 0) outside ``mask`` (an existing alpha is kept inside);
     with a soft ``alpha`` and the subject's ``colors`` (from matting), those; with
     ``crop``, cut to the subject's bounding box."""
     alpha = np.where(mask, 255, 0).astype(np.uint8) if alpha is None else np.rint(alpha * 255).astype(np.uint8)
     if pixels.shape[2] == 4:
         alpha = np.minimum(alpha, pixels[:, :, 3])
     rgba = np.dstack([pixels[:, :, :3] if colors is None else colors, alpha])
+    # Fully transparent pixels keep no color (as GIMP saves them by default): nobody
+    # sees it, and an 18 MP cutout encodes 3x faster and smaller without the old
+    # background in it.
+    rgba *= (alpha > 0)[:, :, None]
     if crop and alpha.any():
         rows, cols = np.nonzero(alpha)
         rgba = rgba[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
@@ -113,8 +117,8 @@ def segment_file(source, settings=SegmentSettings(), *, mask_path=None, cutout_p
     if settings.n_regions is not None:
         labels = segment_regions(pixels, settings.n_regions, spatial_weight=settings.spatial_weight,
                                  space=settings.space, random_state=settings.random_state, n_threads=n_threads)
-        outputs = {mask_path: label_image(labels),
-                   overlay_path: Image.fromarray(region_overlay(pixels, labels))}
+        outputs = {mask_path: lambda: label_image(labels),
+                   overlay_path: lambda: Image.fromarray(region_overlay(pixels, labels))}
         result = SegmentResult(labels.shape, n_regions=int(labels.max()) + 1)
     else:
         mask, confidence = segment_foreground(pixels, **settings.foreground_options(n_threads),
@@ -124,13 +128,13 @@ def segment_file(source, settings=SegmentSettings(), *, mask_path=None, cutout_p
             raise NoSubjectError(f"no clear subject (confidence {confidence:.2f}, below {settings.min_confidence:g}): "
                                  "give --box or seeds, or --min-confidence 0 to keep the cut", confidence)
         alpha, colors = matte_edges(pixels, mask) if settings.matting else (None, None)
-        outputs = {mask_path: mask_image(mask, alpha),
-                   cutout_path: cutout_image(pixels, mask, crop=settings.crop, alpha=alpha, colors=colors),
-                   overlay_path: Image.fromarray(mask_overlay(pixels, mask))}
+        outputs = {mask_path: lambda: mask_image(mask, alpha),
+                   cutout_path: lambda: cutout_image(pixels, mask, crop=settings.crop, alpha=alpha, colors=colors),
+                   overlay_path: lambda: Image.fromarray(mask_overlay(pixels, mask))}
         result = SegmentResult(mask.shape, foreground_fraction=float(mask.mean()), confidence=confidence)
     for target, picture in outputs.items():
-        if target is not None:
-            _write_png(target, picture, loaded.icc_profile, overwrite)
+        if target is not None:  # each picture made only when asked for: an overlay of 18 MP takes 1.6 s
+            _write_png(target, picture(), loaded.icc_profile, overwrite)
     return result
 
 

@@ -212,9 +212,10 @@ class _Grid:
         self.counts = histogram.counts
         self.inverse = histogram.inverse
         self.features = colors_to_features(histogram.colors, model.space)
-        plane = self.inverse.reshape(self.shape)
-        self.weights = graphcut.indexed_contrast_weights(lambda c: self.features[:, c][plane], self.shape,
-                                                         self.features.shape[1], model.smoothness, needed)
+        index = self.inverse.reshape(self.shape)
+        self.weights = graphcut.indexed_contrast_weights(
+            lambda start, stop: self.features[index[start:stop]], self.shape, self.features.shape[1],
+            model.smoothness, needed)
 
     def color_weights(self, region):
         """Pixel count of each distinct color inside the (M, N) bool ``region``."""

@@ -12,6 +12,8 @@ import numpy as np
 # Forward neighbour offsets (row, col) and their distance factor; with their
 # mirror images they make the 8-neighbourhood. Diagonals are sqrt(2) apart.
 NEIGHBOURS = ((0, 1, 1.0), (1, 0, 1.0), (1, 1, 2 ** -0.5), (1, -1, 2 ** -0.5))
+# Rows of pixel pairs whose features are gathered at once for the contrast term.
+BLOCK_ROWS = 256
 
 
 def _pair_slices(shape, d_row, d_col):
@@ -29,14 +31,15 @@ def contrast_weights(features, strength):
     |f_p - f_q|^2) over all neighbour pairs, so the term adapts to the image's
     contrast. Returns one (M - d_row, N - |d_col|) array per NEIGHBOURS entry.
     """
-    return indexed_contrast_weights(lambda channel: features[:, :, channel], features.shape[:2],
+    return indexed_contrast_weights(lambda start, stop: features[start:stop], features.shape[:2],
                                     features.shape[2], strength)
 
 
-def indexed_contrast_weights(channel_plane, shape, n_channels, strength, needed=None):
-    """:func:`contrast_weights` of the feature image whose channel c is
-    ``channel_plane(c)`` (an (M, N) float64 array), made one neighbour direction
-    and one channel at a time, so an image never needs its (M, N, F) features.
+def indexed_contrast_weights(feature_rows, shape, n_channels, strength, needed=None):
+    """:func:`contrast_weights` of the feature image whose rows [start, stop) are
+    ``feature_rows(start, stop)`` ((stop - start, N, F) float64), made one
+    neighbour direction and block of rows at a time, so an image never needs its
+    (M, N, F) features at once.
 
     With ``needed`` ((M, N) bool, the pixels a cut will decide), each direction's
     weights are kept only for the pairs that touch a needed pixel, as (touch (bool
@@ -47,12 +50,13 @@ def indexed_contrast_weights(channel_plane, shape, n_channels, strength, needed=
     for d_row, d_col, _ in NEIGHBOURS:
         p, q = _pair_slices(shape, d_row, d_col)
         squared = np.zeros((shape[0] - d_row, shape[1] - abs(d_col)))
-        for channel in range(n_channels):
-            plane = channel_plane(channel)
-            difference = plane[p] - plane[q]
-            del plane
-            difference *= difference
-            squared += difference  # the channels in order, as a sum over the channel axis
+        for start in range(0, squared.shape[0], BLOCK_ROWS):
+            stop = min(start + BLOCK_ROWS, squared.shape[0])
+            block = feature_rows(start, stop + d_row)  # the rows of p and of q
+            for channel in range(n_channels):
+                difference = block[:stop - start, p[1], channel] - block[d_row:, q[1], channel]
+                difference *= difference
+                squared[start:stop] += difference  # the channels in order, as a sum over the channel axis
         total_squared += float(squared.sum())
         n_pairs += squared.size
         if needed is None:
@@ -60,9 +64,10 @@ def indexed_contrast_weights(channel_plane, shape, n_channels, strength, needed=
         else:
             touch = needed[p] | needed[q]
             kept.append((touch, squared[touch]))
+        del squared
     mean = total_squared / max(n_pairs, 1)
     beta = 1.0 / (2.0 * mean) if mean > 0 else 0.0
-    for entry, (_, _, factor) in zip(kept, NEIGHBOURS):  # in place: an 18 MP image holds four of these
+    for entry, (_, _, factor) in zip(kept, NEIGHBOURS):
         values = entry[1] if needed is not None else entry
         values *= -beta
         np.exp(values, out=values)
