@@ -102,3 +102,14 @@ def test_imports_flow_down_and_never_in_a_circle():
 def test_every_part_has_a_floor():
     parts = {part_of(name) for name in modules()} - {"__init__"}
     assert parts <= set(FLOOR_OF), parts - set(FLOOR_OF)
+
+
+def test_the_cli_loads_no_heavy_module_it_does_not_need(tmp_path):
+    """What only some options use is imported when they run: oxipng (--optimize),
+    scipy.ndimage (--matting), Dask (--scheduler); scikit-learn never."""
+    import subprocess
+    import sys
+    probe = ("import sys, quantize.cli.main; "
+             "print(' '.join(m for m in ('oxipng', 'scipy.ndimage', 'distributed', 'sklearn') if m in sys.modules))")
+    loaded = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == ""

@@ -12,7 +12,6 @@ old background.
   mean of the nearby pure-foreground pixels is taken instead.
 """
 import numpy as np
-from scipy import ndimage
 
 from ..errors import InputError
 from ..features import colors_to_features
@@ -30,6 +29,13 @@ MIN_RADIUS = 2
 EPSILON = 1e-2
 # Below this alpha, unmixing divides by too little: the local foreground mean serves.
 UNMIX_FLOOR = 0.25
+
+
+def _ndimage():
+    """scipy.ndimage, loaded on first use: at import it would cost every command 60 ms."""
+    from scipy import ndimage
+
+    return ndimage
 
 
 def band_radius(shape):
@@ -59,6 +65,8 @@ def soft_alpha(pixels, mask, radius=None):
 def guided_filter(guide, source, window, epsilon):
     """He et al.'s guided filter of ``source`` by a one-channel ``guide`` (both
     (M, N) float32), with a square ``window`` of odd size."""
+    ndimage = _ndimage()
+
     def mean(values):
         return ndimage.uniform_filter(values, size=window, mode="reflect")
 
@@ -97,6 +105,8 @@ def foreground_colors(pixels, alpha, radius=None):
 def _local_mean(values, where, window):
     """The mean of ``values`` (M, N, 3) over the pixels ``where`` in each window; the
     overall mean of those pixels where a window holds none."""
+    ndimage = _ndimage()
+
     weight = ndimage.uniform_filter(where.astype(np.float32), size=window, mode="nearest")
     sums = np.stack([ndimage.uniform_filter(values[:, :, c] * where, size=window, mode="nearest")
                      for c in range(3)], axis=2)
@@ -109,6 +119,8 @@ def _local_mean(values, where, window):
 def _band(mask, radius):
     """Pixels within ``radius`` (a square's half-side) of the mask's edge, on either
     side; square filters run one axis at a time, so a wide band costs little."""
+    ndimage = _ndimage()
+
     size = 2 * radius + 1
     return ndimage.maximum_filter(mask, size=size) & ~ndimage.minimum_filter(mask, size=size)
 
