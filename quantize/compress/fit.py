@@ -67,16 +67,23 @@ def fitted_codebook(pixels, n_colors, space, random_state, palette, locked_color
     features = colors_to_features(histogram.colors, space, np.float32)
     fitted = histogram
     if space != "rgb" if weigh_smoothness is None else weigh_smoothness:
-        fitted = ColorHistogram(histogram.colors, smoothness_weights(histogram, pixels.shape), histogram.inverse)
+        # In OKLab the features already hold the lightness the weights are made of.
+        known = features[:, 0] if space == "oklab" and histogram.colors.shape[1] == 3 else None
+        fitted = ColorHistogram(histogram.colors, smoothness_weights(histogram, pixels.shape, known),
+                                histogram.inverse)
     book = learn_palette(fitted, features, n_colors, space, rng, n_threads, locked, alpha_threshold)
     return pixels, histogram, features, book
 
 
-def smoothness_weights(histogram, shape):
+def smoothness_weights(histogram, shape, lightness=None):
     """Each color's weight for the fit: the sum over its pixels of how smooth their
     3x3 neighbourhood is in OKLab lightness (1 + TEXTURE_FLOOR when flat,
-    TEXTURE_FLOOR in texture), in place of its pixel count."""
-    lightness = colors_to_features(histogram.colors[:, :3], "oklab", np.float32)[:, 0]
+    TEXTURE_FLOOR in texture), in place of its pixel count. ``lightness``: the
+    colors' OKLab L (float32), when already computed."""
+    if lightness is None:
+        lightness = colors_to_features(histogram.colors[:, :3], "oklab", np.float32)[:, 0]
+    else:
+        lightness = np.array(lightness, dtype=np.float32)  # a copy: transparent colors are zeroed below
     if histogram.colors.shape[1] == 4:  # the colors under transparent pixels are nobody's
         lightness[histogram.colors[:, 3] == 0] = 0.0
     per_pixel = np.ascontiguousarray(lightness[histogram.inverse].reshape(shape[:2]))
