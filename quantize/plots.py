@@ -63,17 +63,20 @@ def choice_plot(choice, width=520, height=320):
             return
         low, high = min(v for _, v in values), max(v for _, v in values)
         scale = (high - low) or 1.0
-        points = [(x_of(k), bottom - (v - low) * (bottom - top) / scale) for k, v in values]
+        points = {k: (x_of(k), bottom - (v - low) * (bottom - top) / scale) for k, v in values}
         if len(points) > 1:
-            draw.line(points, fill=color, width=2)
-        for x, y in points:
+            draw.line(list(points.values()), fill=color, width=2)
+        for x, y in points.values():
             draw.ellipse([x - 2, y - 2, x + 2, y + 2], fill=color)
+        if choice.n_colors in points:  # the pick, ringed: visible even on the frame's edge
+            x, y = points[choice.n_colors]
+            draw.ellipse([x - 6, y - 6, x + 6, y + 6], outline=(200, 30, 30), width=2)
 
+    pick = x_of(choice.n_colors)
+    draw.line([(pick, top), (pick, bottom)], fill=(200, 30, 30), width=1)
     polyline(choice.inertia, (40, 90, 200))
     if choice.method != "elbow":
         polyline(choice.scores, (230, 120, 20))
-    pick = x_of(choice.n_colors)
-    draw.line([(pick, top), (pick, bottom)], fill=(200, 30, 30), width=1)
     label = {"elbow": "inertia (blue), knee", "silhouette": "inertia (blue), mean silhouette (orange)",
              "quality": "inertia (blue), mean CIEDE2000 (orange)"}[choice.method]
     draw.text((left, 8), f"{label}: k = {choice.n_colors}", fill="black")
