@@ -74,7 +74,7 @@ class StrengthType(click.ParamType):
               help="Animations: fit a palette to each frame instead of one for all frames.")
 @click.option("--save-palette", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="With --shared-palette: also write the palette (.json, .csv, .gpl or .png).")
-@space_option("oklab", "OKLab scored highest with SSIMULACRA2 and butteraugli.")
+@space_option("oklab", "OKLab scored highest with SSIMULACRA2 and butteraugli; rgb gives the best PSNR.")
 @click.option("--dither", type=StrengthType(), is_flag=False, flag_value=DITHER_STRENGTH, default=0.0,
               metavar="[STRENGTH]", help=f"Floyd-Steinberg error diffusion, STRENGTH 0-1 of each pixel's error "
                                          f"passed on [--dither alone: {DITHER_STRENGTH}, measured best].")

@@ -10,7 +10,7 @@ from quantize.io import DEFAULT_MAX_PIXELS
 def space_option(default, why):
     """--space, with the default that measured best for the command's job."""
     return click.option("--space", type=click.Choice(SPACES), default=default, show_default=True,
-                        help=f"Color space colors are compared in: oklab, lab (CIELAB) or rgb (best PSNR). {why}")
+                        help=f"Color space colors are compared in: oklab, lab (CIELAB) or rgb. {why}")
 
 
 seed_option = click.option("--seed", type=int, default=0, show_default=True,

@@ -64,7 +64,7 @@ def palette(input, n_colors, fmt, output, plot, choose, candidates, choice_plot,
     stderr when the palette does).
     """
     if (n_colors is None) == (choose is None):
-        raise click.UsageError("give one of -k/--colors or --choose")
+        raise click.UsageError("give exactly one of -k/--colors or --choose")
     ctx = click.get_current_context()
     if choose is None and (given(ctx, "candidates") or choice_plot is not None):
         raise click.UsageError("--range and --choice-plot go with --choose")

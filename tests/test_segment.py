@@ -336,3 +336,16 @@ def test_cli_matting_writes_a_soft_alpha(tmp_path):
     refused = CliRunner().invoke(cli, ["segment", str(tmp_path / "soft.png"), "--labels", "3", "--matting",
                                        "--mask", str(tmp_path / "l.png")])
     assert refused.exit_code == 2 and not (tmp_path / "l.png").exists()
+
+
+def test_matting_keeps_outside_the_box_background(tmp_path):
+    image, disc, _, _ = soft_disc_composite()
+    Image.fromarray(image).save(tmp_path / "soft.png")
+    result = CliRunner().invoke(cli, ["segment", str(tmp_path / "soft.png"), "--box", "45,25,70,70", "--matting",
+                                      "--mask", str(tmp_path / "a.png")])
+    assert result.exit_code == 0, result.output
+    with Image.open(tmp_path / "a.png") as mask:
+        alpha = np.asarray(mask)
+    inside = np.zeros(alpha.shape, bool)
+    inside[25:95, 45:115] = True
+    assert (alpha[~inside] == 0).all() and ((alpha[inside] > 0) & (alpha[inside] < 255)).any()

@@ -67,7 +67,7 @@ class ColorCountChoice:
         """One line per candidate: k, inertia, score, and a mark at the pick."""
         lines = [f"{'k':>4} {'inertia':>14} {self.method:>10}"]
         for k, inertia, score in zip(self.candidates, self.inertia, self.scores):
-            lines.append(f"{k:4d} {inertia:14.6g} {score:10.4f}{'  <- pick' if k == self.n_colors else ''}")
+            lines.append(f"{k:4d} {inertia:14.5e} {score:10.4f}{'  <- pick' if k == self.n_colors else ''}")
         return "\n".join(lines)
 
 

@@ -9,7 +9,7 @@ from PIL import Image
 from ..errors import NoSubjectError
 from ..io import check_output, load_image, write_atomically
 from .confidence import MIN_CONFIDENCE
-from .foreground import EDGES, segment_foreground
+from .foreground import EDGES, hard_labels, segment_foreground
 from .matting import matte_edges
 from .regions import region_overlay, segment_regions
 
@@ -128,6 +128,11 @@ def segment_file(source, settings=SegmentSettings(), *, mask_path=None, cutout_p
             raise NoSubjectError(f"no clear subject (confidence {confidence:.2f}, below {settings.min_confidence:g}): "
                                  "give --box or seeds, or --min-confidence 0 to keep the cut", confidence)
         alpha, colors = matte_edges(pixels, mask) if settings.matting else (None, None)
+        if alpha is not None:  # soft edges stop where the user said background or foreground is
+            fg_hard, bg_hard = hard_labels(mask.shape, settings.box, settings.fg_seeds, settings.bg_seeds,
+                                           settings.edges if settings.box is None else ())
+            alpha[bg_hard] = 0.0
+            alpha[fg_hard] = 1.0
         outputs = {mask_path: lambda: mask_image(mask, alpha),
                    cutout_path: lambda: cutout_image(pixels, mask, crop=settings.crop, alpha=alpha, colors=colors),
                    overlay_path: lambda: Image.fromarray(mask_overlay(pixels, mask))}
