@@ -5,6 +5,7 @@ can report any of them in one place: :class:`UsageError` is a request that canno
 work whatever the files hold (the CLI exits 2 before any work); the others concern
 one file or one call (exit 1).
 """
+import functools
 import sys
 import warnings
 
@@ -77,18 +78,15 @@ def warn_few_distinct_points(n_found, n_clusters, what, stacklevel=3):
                   f"weight; returning {what}", _few_distinct_category(), stacklevel=stacklevel)
 
 
-_SERVES_BOTH = {}
-
-
 def _few_distinct_category():
     """FewDistinctPointsWarning, or, once the caller has imported scikit-learn, a
     subclass of it and of scikit-learn's ConvergenceWarning (quantize never imports
     scikit-learn itself: it is heavy and not a dependency)."""
     exceptions = sys.modules.get("sklearn.exceptions")
-    if exceptions is None:
-        return FewDistinctPointsWarning
-    if "class" not in _SERVES_BOTH:
-        _SERVES_BOTH["class"] = type("FewDistinctPointsWarning",
-                                     (FewDistinctPointsWarning, exceptions.ConvergenceWarning),
-                                     {"__module__": __name__, "__doc__": FewDistinctPointsWarning.__doc__})
-    return _SERVES_BOTH["class"]
+    return FewDistinctPointsWarning if exceptions is None else _serving_both(exceptions.ConvergenceWarning)
+
+
+@functools.cache
+def _serving_both(convergence_warning):
+    return type("FewDistinctPointsWarning", (FewDistinctPointsWarning, convergence_warning),
+                {"__module__": __name__, "__doc__": FewDistinctPointsWarning.__doc__})

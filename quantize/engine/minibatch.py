@@ -109,6 +109,11 @@ class MiniBatchKMeans(FittedCenters):
                 f"fewer than n_clusters={k}; give more (or more varied) samples")
         return centers
 
+    @staticmethod
+    def _inertia(X, sample_weight, centers, n_threads):
+        _, dist = assign_labels(X, centers, n_threads)
+        return float(np.sum(sample_weight * dist * dist))
+
     def _step(self, X, sample_weight, rng, n_threads):
         """One mini-batch update; returns (weighted mean batch inertia, squared center shift)."""
         labels, dist = assign_labels(X, self._centers64, n_threads)
@@ -138,15 +143,9 @@ class MiniBatchKMeans(FittedCenters):
         """Seed the centers on X (the init sample): the best of ``n_init`` seedings by
         their inertia on it."""
         self._rng = rng
-        best = best_inertia = None
-        for _ in range(self._n_init):
-            centers = self._init_centers(X, sample_weight, rng, n_threads)
-            if self._n_init > 1:
-                _, dist = assign_labels(X, centers, n_threads)
-                inertia = float(np.sum(sample_weight * dist * dist))
-            if best is None or inertia < best_inertia:
-                best, best_inertia = centers, (inertia if self._n_init > 1 else None)
-        self._centers64 = best
+        seedings = [self._init_centers(X, sample_weight, rng, n_threads) for _ in range(self._n_init)]
+        self._centers64 = min(seedings, key=lambda centers: self._inertia(X, sample_weight, centers, n_threads)) \
+            if len(seedings) > 1 else seedings[0]
         self._weight_sums = np.zeros(self._n_clusters)
         self._n_since_reassign = 0
         self.n_steps_ = 0

@@ -130,7 +130,7 @@ def segment_file(source, settings=SegmentSettings(), *, mask_path=None, cutout_p
         alpha, colors = matte_edges(pixels, mask) if settings.matting else (None, None)
         if alpha is not None:  # soft edges stop where the user said background or foreground is
             fg_hard, bg_hard = hard_labels(mask.shape, settings.box, settings.fg_seeds, settings.bg_seeds,
-                                           settings.edges if settings.box is None else ())
+                                           settings.edges)
             alpha[bg_hard] = 0.0
             alpha[fg_hard] = 1.0
         outputs = {mask_path: lambda: mask_image(mask, alpha),
