@@ -56,6 +56,16 @@ def test_the_quality_target_gives_the_fewest_colors_that_reach_it(photo):
     assert choice.scores[choice.candidates == k][0] == pytest.approx(delta_e(k))
 
 
+def test_the_quality_target_holds_for_the_dithered_result_it_returns(photo):
+    image = photo[:120, :160]
+    choice = choose_n_colors(image, range(2, 65), method="quality", quality=4.0, dither=True, random_state=3)
+    everything = np.arange(image.shape[0] * image.shape[1])
+    assert len(choice.result.palette) <= choice.n_colors
+    assert mean_delta_e(image, choice.result.to_array(), everything) <= 4.0
+    np.testing.assert_array_equal(choice.result.to_array(),
+                                  compress_image(image, choice.n_colors, dither=True, random_state=3).to_array())
+
+
 def test_the_sweep_reports_every_candidate_and_draws_its_curve(tmp_path, photo):
     choice = choose_n_colors(photo, [2, 4, 8, 16, 32], random_state=0)
     assert choice.candidates.tolist() == [2, 4, 8, 16, 32]

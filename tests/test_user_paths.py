@@ -355,6 +355,8 @@ CASES = [
          check=lambda d: 2 <= n_colors(d / "auto.png") <= 16),
     Case("compress --delta-e", "compress cat.png --delta-e 4 --max-colors 64 -o close.png", 0, r"1 done",
          check=lambda d: delta_e(d / "cat.png", d / "close.png") <= 4 and n_colors(d / "close.png") <= 64),
+    Case("compress --delta-e with --dither", "compress cat.png --delta-e 4 --dither --max-colors 64 -o dd.png", 0,
+         r"1 done", check=lambda d: delta_e(d / "cat.png", d / "dd.png") <= 4),
     Case("compress -k with --choose", "compress cat.png -k 8 --choose elbow -o x.png", 2,
          r"exactly one of -k/--colors, --quality, --delta-e, --choose or --palette", absent=("x.png",)),
     Case("compress --range without --choose", "compress cat.png -k 8 --range 2:9 -o x.png", 2,

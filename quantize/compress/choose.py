@@ -10,7 +10,7 @@ over every pixel: the bins' inertia plus the error of each color against its bin
 mean, which no k changes.
 """
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -49,12 +49,15 @@ class ColorCountChoice:
         difference on log inertia (elbow), the mean silhouette, or the mean CIEDE2000 (quality;
         NaN where it was not computed)
     method : str
+    result : CompressedImage or None, for method="quality": the result whose
+        CIEDE2000 was measured for the pick (no need to fit it again)
     """
     n_colors: int
     candidates: np.ndarray
     inertia: np.ndarray
     scores: np.ndarray
     method: str
+    result: object = field(default=None, repr=False)
 
     def plot(self, path):
         """Draw the inertia curve (and the score, for silhouette and quality) with
@@ -71,7 +74,7 @@ class ColorCountChoice:
         return "\n".join(lines)
 
 
-def choose_n_colors(image, candidates=range(2, 33), *, method="elbow", quality=None, space=None,
+def choose_n_colors(image, candidates=range(2, 33), *, method="elbow", quality=None, dither=False, space=None,
                     random_state=None, n_threads=None, max_pixels=None):
     """How many colors ``image`` needs, by one of three methods.
 
@@ -96,6 +99,8 @@ def choose_n_colors(image, candidates=range(2, 33), *, method="elbow", quality=N
     quality : float, for method="quality"
         Largest acceptable mean CIEDE2000 (about 1 is barely visible; 2-3 is a
         close match at a glance).
+    dither : bool or float, for method="quality"
+        As in :func:`compress_image`: the results measured are dithered so.
     space : {"oklab", "lab", "rgb"}, optional
         Where distances are measured; default "oklab", as compress.
     random_state, n_threads, max_pixels : as in :func:`compress_image` (the command
@@ -141,7 +146,9 @@ def choose_n_colors(image, candidates=range(2, 33), *, method="elbow", quality=N
         pick = candidates[int(np.nanargmax(scores))]
     else:
         scores = np.full(len(candidates), np.nan)
-        pick = _fewest_reaching(pixels, candidates, quality, scores, space, random_state, rng, n_threads)
+        pick, result = _fewest_reaching(pixels, candidates, quality, dither, scores, space, random_state, rng,
+                                        n_threads)
+        return ColorCountChoice(int(pick), candidates, inertia, scores, method, result)
     return ColorCountChoice(int(pick), candidates, inertia, scores, method)
 
 
@@ -247,17 +254,22 @@ def mean_silhouette(distances, labels):
     return float(s.mean())
 
 
-def _fewest_reaching(pixels, candidates, quality, scores, space, random_state, rng, n_threads):
+def _fewest_reaching(pixels, candidates, quality, dither, scores, space, random_state, rng, n_threads):
     """The smallest candidate whose result's mean CIEDE2000 is at most ``quality``,
-    by bisection over full fits with ``random_state`` (the largest candidate, with
-    a warning, if none reaches it); records each one measured in ``scores``."""
+    and that result, by bisection over full fits with ``random_state`` (the largest
+    candidate, with a warning, if none reaches it); records each one measured in
+    ``scores``."""
     sample = _delta_e_sample(pixels, rng)
+    kept = {}  # the last result at ``high``: the answer's, once the search ends
 
     def delta_e(index):
         if np.isnan(scores[index]):
-            result = compress_image(pixels, int(candidates[index]), space=space, random_state=random_state,
-                                    n_threads=n_threads)
+            result = compress_image(pixels, int(candidates[index]), space=space, dither=dither,
+                                    random_state=random_state, n_threads=n_threads)
             scores[index] = mean_delta_e(pixels, result.to_array(), sample)
+            if scores[index] <= quality or index == len(candidates) - 1:
+                kept.clear()
+                kept[index] = result
         return scores[index]
 
     low, high = 0, len(candidates) - 1
@@ -265,14 +277,14 @@ def _fewest_reaching(pixels, candidates, quality, scores, space, random_state, r
         warnings.warn(f"{candidates[high]} colors reach a mean CIEDE2000 of {scores[high]:.2f}, short of the "
                       f"{quality:g} asked; add larger candidates or raise the target",
                       QualityNotReachedWarning, stacklevel=3)
-        return candidates[high]
+        return candidates[high], kept[high]
     while low < high:  # the answer is in [low, high]; high reaches the target
         middle = (low + high) // 2
         if delta_e(middle) <= quality:
             high = middle
         else:
             low = middle + 1
-    return candidates[high]
+    return candidates[high], kept[high]
 
 
 def _delta_e_sample(pixels, rng):

@@ -42,15 +42,19 @@ class CompressSettings:
     random_state: int | None = 0
     max_pixels: int | None = None
 
-    def n_colors_for(self, pixels, n_threads):
-        """The number of colors for these pixels: ``n_colors``, or chosen."""
+    def chosen(self, pixels, n_threads):
+        """(the number of colors for these pixels, the CompressedImage already made
+        with it or None): ``n_colors``, or chosen (by --choose or --delta-e, whose
+        search measured the very result it picks)."""
         if self.choose is not None:
             return choose_n_colors(pixels, self.candidates, method=self.choose, space=self.space,
-                                   random_state=self.random_state, n_threads=n_threads).n_colors
+                                   random_state=self.random_state, n_threads=n_threads).n_colors, None
         if self.delta_e is not None:
-            return choose_n_colors(pixels, range(2, self.max_colors + 1), method="quality", quality=self.delta_e,
-                                   space=self.space, random_state=self.random_state, n_threads=n_threads).n_colors
-        return self.n_colors
+            choice = choose_n_colors(pixels, range(2, self.max_colors + 1), method="quality", quality=self.delta_e,
+                                     dither=self.dither, space=self.space, random_state=self.random_state,
+                                     n_threads=n_threads)
+            return choice.n_colors, choice.result
+        return self.n_colors, None
 
     def image_options(self, n_threads):
         """The keyword arguments of compress_image (and compress_to_quality) but the colors."""
@@ -73,7 +77,7 @@ def compress_file(source, target, settings=CompressSettings(), *, overwrite=Fals
     animated = n_frames(source) > 1
     if animated and fmt in ANIMATED_FORMATS:
         frames = load_frames(source, max_pixels=settings.max_pixels)
-        n_colors = settings.n_colors_for(np.concatenate(same_channels(frames.pixels)), n_threads)
+        n_colors, _ = settings.chosen(np.concatenate(same_channels(frames.pixels)), n_threads)
         result = compress_animation(frames, n_colors, quality=settings.quality,
                                     max_colors=settings.max_colors,
                                     per_frame_palette=settings.per_frame_palette, **options)
@@ -91,7 +95,9 @@ def compress_file(source, target, settings=CompressSettings(), *, overwrite=Fals
     if settings.quality is not None:
         result = compress_to_quality(loaded.pixels, settings.quality, max_colors=settings.max_colors, **options)
     else:
-        result = compress_image(loaded.pixels, settings.n_colors_for(loaded.pixels, n_threads), **options)
+        n_colors, result = settings.chosen(loaded.pixels, n_threads)
+        if result is None:
+            result = compress_image(loaded.pixels, n_colors, **options)
     result = with_profile(result, loaded.icc_profile)
     content = result.encoded(fmt, optimize=settings.optimize)
     write_atomically(target, lambda f: f.write(content), overwrite=overwrite)
