@@ -30,6 +30,9 @@ from pathlib import Path
 
 from PIL import Image
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from kmeans import SAMPLE_NAMES  # noqa: E402  (the photos the repository ships)
+
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_images"
 SCALES = (1.0, 0.85, 0.7, 0.55)
 
@@ -37,7 +40,7 @@ SCALES = (1.0, 0.85, 0.7, 0.55)
 def build_folder(folder, copies):
     """copies files per sample image: each a scale and crop of it, as PNG."""
     count = 0
-    for source in sorted(SAMPLES.glob("*.*")):
+    for source in (SAMPLES / name for name in SAMPLE_NAMES):
         if source.suffix.lower() not in (".png", ".jpg"):
             continue
         image = Image.open(source).convert("RGB")

@@ -26,8 +26,10 @@ import quantize
 
 ROOT = Path(__file__).resolve().parents[1]
 WALLPAPERS = Path("/usr/share/backgrounds/mate")
+# The shipped photos by name: the README's examples write other files beside them.
+SAMPLE_NAMES = ("astronaut.png", "chelsea.png", "china.jpg", "coffee.png", "rocket.jpg")
 DEFAULT_IMAGES = [
-    *sorted((ROOT / "sample_images").glob("*.[jp][pn]g")),
+    *(ROOT / "sample_images" / name for name in SAMPLE_NAMES),
     WALLPAPERS / "nature" / "Garden.jpg",          # 2560x1600 photo
     WALLPAPERS / "nature" / "LadyBird.jpg",        # 2560x1600 photo
     WALLPAPERS / "abstract" / "Elephants_5640x3172.jpg",  # 17.9 MP photo of a painting

@@ -29,7 +29,9 @@ def run(args):
     """Wall seconds and peak resident bytes of one command in a child process."""
     start = time.perf_counter()
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    completed = subprocess.run([sys.executable, "-m", "quantize.cli.main", *args], capture_output=True, text=True)
+    # From the temporary folder: in a source checkout, -m would import the uncompiled tree.
+    completed = subprocess.run([sys.executable, "-m", "quantize.cli.main", *args], capture_output=True, text=True,
+                               cwd=tempfile.gettempdir())
     seconds = time.perf_counter() - start
     if completed.returncode != 0:
         sys.exit(f"quantize {' '.join(args)} failed:\n{completed.stderr}")
