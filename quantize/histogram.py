@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import kernels
+from ._parallel import threads_for
 
 _TABLE_SIZE = 1 << 24  # one slot per 8-bit RGB color
 # Above this many pixels, count in parallel and scan the whole table (16 M slots,
@@ -77,6 +78,47 @@ def color_codes(colors):
     """24-bit code ``r << 16 | g << 8 | b`` of each (n, 3) uint8 color."""
     colors = colors.astype(np.int64)
     return (colors[:, 0] << 16) | (colors[:, 1] << 8) | colors[:, 2]
+
+
+@dataclass(frozen=True)
+class DistinctRows:
+    """rows (n_distinct, n_features), X's dtype; weights (n_distinct,) float64, the
+    summed sample weights of each; inverse (n_rows,) int32, each row's distinct row."""
+    rows: np.ndarray
+    weights: np.ndarray
+    inverse: np.ndarray
+
+
+# Grouping equal rows pays when it leaves at most this share of them: measured on
+# pixel clouds, one pass costs about what a Lloyd iteration over them saves.
+MAX_DISTINCT_SHARE = 0.75
+MIN_GROUPED_ROWS = 4096  # below, a fit is too quick for the pass to pay
+
+
+def distinct_rows(X, sample_weight, n_threads):
+    """Equal rows of a validated C-contiguous float X grouped, their weights summed:
+    a DistinctRows, or None when they are too few to pay.
+
+    Pixel clouds repeat: 4 MP photos hold 15-20 times fewer distinct colors than
+    pixels, 18 MP ones 40 times. Rows are equal when their bytes are (so -0.0 and
+    0.0 stay apart, which costs nothing but a row). Weighted k-means on the
+    distinct rows is k-means on all of them: integer weights equal repeated rows.
+    """
+    n = X.shape[0]
+    if n < MIN_GROUPED_ROWS:
+        return None
+    words = X.view(np.uint32)  # float32 rows: one word per feature; float64: two
+    hashes = np.empty(n, dtype=np.uint32)
+    kernels.histogram.row_hashes(words, hashes, threads_for(n, n_threads))
+    max_distinct = int(n * MAX_DISTINCT_SHARE)
+    rows = np.empty((max_distinct, words.shape[1]), dtype=np.uint32)  # pages untouched stay free
+    row_hashes = np.empty(max_distinct, dtype=np.uint32)
+    inverse = np.empty(n, dtype=np.int32)
+    n_distinct = kernels.histogram.distinct_rows(words, hashes, rows, row_hashes, inverse, max_distinct)
+    if n_distinct < 0:
+        return None
+    weights = np.bincount(inverse, weights=sample_weight, minlength=n_distinct)
+    return DistinctRows(rows[:n_distinct].copy().view(X.dtype), weights, inverse)
 
 
 def colors_of_codes(codes):

@@ -179,3 +179,28 @@ def test_minibatch_update_matches_reference_and_source(dtype):
             np.testing.assert_allclose(got_c[j], want, rtol=1e-6)
             assert got_s[j] == pytest.approx(weight_sums[j] + w[m].sum())
     assert moved == pytest.approx(((got_c - centers) ** 2).sum(), rel=1e-9)
+
+
+def _distinct(module, X, max_distinct):
+    words = X.view(np.uint32)
+    hashes = np.empty(len(X), np.uint32)
+    module.row_hashes(words, hashes, 2)
+    rows, row_hashes = np.empty((max_distinct, words.shape[1]), np.uint32), np.empty(max_distinct, np.uint32)
+    inverse = np.empty(len(X), np.int32)
+    n_distinct = module.distinct_rows(words, hashes, rows, row_hashes, inverse, max_distinct)
+    return n_distinct, rows[:max(n_distinct, 0)].view(X.dtype), inverse
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_distinct_rows_match_numpy_unique_and_source(dtype):
+    rng = np.random.default_rng(0)
+    palette = rng.integers(0, 60, (3000, 3)).astype(dtype) / 7  # more than the table's first 2048 slots hold
+    X = palette[rng.integers(0, len(palette), 9000)]
+    first_rows = np.sort(np.unique(X, axis=0, return_index=True)[1])  # first appearance of each
+    plain = reference.load_kernel_source("_histogram_pythran")
+    for module in (kernels.histogram, plain):
+        n_distinct, rows, inverse = _distinct(module, X, len(X))
+        assert n_distinct == len(first_rows)
+        np.testing.assert_array_equal(rows, X[first_rows])
+        np.testing.assert_array_equal(rows[inverse], X)
+        assert _distinct(module, X, n_distinct - 1)[0] == -1  # one more than allowed: stops

@@ -9,6 +9,7 @@ import reference
 
 import quantize
 from quantize import FewDistinctPointsWarning, InputError, KMeans
+from quantize.histogram import distinct_rows
 
 
 @pytest.fixture(scope="module")
@@ -47,6 +48,22 @@ def test_integer_weights_equal_repeated_samples(data):
     assert weighted.inertia_ == pytest.approx(repeated.inertia_, rel=1e-10)
 
 
+def test_repeated_rows_are_grouped_to_the_same_result():
+    # Pixel clouds repeat their colors: the fit groups equal rows (a pass over the
+    # 24 000 rows here leaves 1500), and must give what every row would.
+    X, _, _ = reference.blobs(1500, 3, 8, seed=6, spread=8.0)
+    X = np.round(X)[np.random.default_rng(7).integers(0, 1500, 24_000)]
+    w = np.random.default_rng(8).uniform(0.5, 2.0, len(X))
+    assert len(distinct_rows(X, w, 2).rows) == len(np.unique(X, axis=0))
+    init = X[:8]
+    km = KMeans(8, init=init, tol=1e-6).fit(X, sample_weight=w)
+    centers, labels, inertia, n_iter = reference.lloyd(X, w, init, 300, 1e-6)
+    np.testing.assert_array_equal(km.labels_, labels)
+    np.testing.assert_allclose(km.cluster_centers_, centers, rtol=1e-10)
+    assert km.inertia_ == pytest.approx(inertia, rel=1e-10)
+    assert km.n_iter_ == n_iter
+
+
 def test_unit_and_scaled_weights_change_nothing(data):
     X, init = data
     w = np.random.default_rng(4).uniform(0.5, 2, len(X))
@@ -61,7 +78,7 @@ def test_unit_and_scaled_weights_change_nothing(data):
 
 def test_thread_count_changes_nothing(data):
     X, _ = data
-    X = np.tile(X, (5, 1))  # several chunks of rows
+    X = np.tile(X, (5, 1)) + np.random.default_rng(5).normal(0, 1e-3, (5 * len(X), X.shape[1]))  # distinct rows in several chunks
     one = KMeans(12, random_state=5, n_threads=1).fit(X)
     two = KMeans(12, random_state=5, n_threads=2).fit(X)
     np.testing.assert_array_equal(one.cluster_centers_, two.cluster_centers_)

@@ -14,6 +14,7 @@ from .._parallel import CHUNK_ROWS, n_chunks, resolve_n_threads, threads_for
 from .._validation import (check_enough_samples, check_n_clusters, check_positive_int, check_random_state,
                            check_sample_weight, check_samples, check_tol, output_dtype)
 from ..errors import InputError, warn_few_distinct_points
+from ..histogram import distinct_rows
 from .common import FittedCenters, check_init, check_n_init, initial_centers, weighted_tolerance
 from .nearest import CenterGeometry, assign_labels, labelled_sqdist
 
@@ -198,22 +199,26 @@ class KMeans(FittedCenters):
         self._n_init = n_init  # the runs made, under scikit-learn's name
         rng = check_random_state(self.random_state)
         n_threads = resolve_n_threads(self.n_threads)
-        tol = weighted_tolerance(X, sample_weight, tol, n_threads)
+        grouped = distinct_rows(X, sample_weight, n_threads)
+        points, weights = (X, sample_weight) if grouped is None else (grouped.rows, grouped.weights)
+        tol = weighted_tolerance(points, weights, tol, n_threads)
+        seed_from = (X, sample_weight) if callable(init) else (points, weights)  # a callable sees X, as in scikit-learn
         best = None
         for _ in range(n_init):
-            centers = initial_centers(X, sample_weight, n_clusters, init, rng, n_threads)
+            centers = initial_centers(*seed_from, n_clusters, init, rng, n_threads)
             if len(centers) < n_clusters:  # one per distinct point; copies keep the shape
                 centers = np.vstack([centers, np.repeat(centers[-1:], n_clusters - len(centers), axis=0)])
-            result = lloyd(X, sample_weight, centers, max_iter, tol, n_threads)
+            result = lloyd(points, weights, centers, max_iter, tol, n_threads)
             if best is None or result.inertia < best.inertia:
                 best = result
-        n_used = int((np.bincount(best.labels, weights=sample_weight, minlength=n_clusters) > 0).sum())
+        labels = best.labels if grouped is None else best.labels[grouped.inverse]
+        n_used = int((np.bincount(best.labels, weights=weights, minlength=n_clusters) > 0).sum())
         if n_used < n_clusters:
             copies = n_clusters - n_used
             warn_few_distinct_points(n_used, n_clusters,
                                      f"{n_used} clusters and {copies} {'copies' if copies > 1 else 'copy'}")
         self.cluster_centers_ = best.centers.astype(dtype)
-        self.labels_ = best.labels
+        self.labels_ = labels
         self.inertia_ = best.inertia
         self.n_iter_ = best.n_iter
         self.converged_ = best.converged

@@ -21,6 +21,8 @@ import numpy as np
 #pythran export inverse_index(uint8[:,:], int32[:], int32[:], int)
 #pythran export clear_listed(int32[:], int32[:])
 #pythran export smoothness_weights(float32[:,:], int32[:], float64, float64, float64[:])
+#pythran export row_hashes(uint32[:,:], uint32[:], int)
+#pythran export distinct_rows(uint32[:,:], uint32[:], uint32[:,:], uint32[:], int32[:], int)
 
 
 def _code(r, g, b):
@@ -182,3 +184,83 @@ def smoothness_weights(lightness, inverse, scale, floor, weights):
                     high = max(high, v)
             t = (high - low) / scale
             weights[inverse[r * n_cols + c]] += floor + 1.0 / (1.0 + t * t)
+
+
+def row_hashes(words, hashes, n_threads):
+    """A 32-bit hash of each row's words (a murmur-style mix after each word).
+
+    Parameters
+    ----------
+    words : (n_rows, n_words) uint32, read: the bytes of each row (equal rows, equal words).
+    hashes : (n_rows,) uint32, written.
+    n_threads : int, OpenMP threads over the rows.
+
+    Returns nothing. Thread safety: keeps no state and writes only ``hashes``:
+    safe on separate buffers, never shared.
+    """
+    #omp parallel for schedule(static) num_threads(n_threads)
+    for i in range(words.shape[0]):
+        h = 0
+        for f in range(words.shape[1]):
+            h ^= int(words[i, f])
+            h = (((h >> 16) ^ h) * 0x45D9F3B) & 0xFFFFFFFF
+            h = (((h >> 16) ^ h) * 0x45D9F3B) & 0xFFFFFFFF
+            h = (h >> 16) ^ h
+        hashes[i] = h
+
+
+def distinct_rows(words, hashes, rows, row_hashes, inverse, max_distinct):
+    """The distinct rows of ``words``, in order of first appearance, found with a
+    hash table (linear probing, grown to stay at most half full); stops once more
+    than ``max_distinct`` are found, when grouping the rows would not pay.
+
+    Parameters
+    ----------
+    words : (n_rows, n_words) uint32, read: the bytes of each row (equal rows, equal words).
+    hashes : (n_rows,) uint32, read: ``row_hashes`` of ``words``.
+    rows : (max_distinct, n_words) uint32, written: the distinct rows first.
+    row_hashes : (max_distinct,) uint32, written: their hashes.
+    inverse : (n_rows,) int32, written: the distinct row of each row.
+    max_distinct : int, the most distinct rows to list.
+
+    Returns n_distinct, or -1 when there are more than ``max_distinct`` (the
+    outputs are then partly written). Thread safety: serial, keeps no state and
+    writes only its own arguments: safe on separate buffers, never shared.
+    """
+    n_rows, n_words = words.shape
+    size = 1 << 12
+    table = np.full(size, -1, dtype=np.int32)  # the distinct row in each slot
+    n_distinct = 0
+    for i in range(n_rows):
+        h = int(hashes[i])
+        slot = h & (size - 1)
+        while True:
+            j = table[slot]
+            if j < 0:
+                if n_distinct == max_distinct:
+                    return -1
+                for f in range(n_words):
+                    rows[n_distinct, f] = words[i, f]
+                row_hashes[n_distinct] = hashes[i]
+                table[slot] = n_distinct
+                inverse[i] = n_distinct
+                n_distinct += 1
+                if 2 * n_distinct > size:  # half full: double and reinsert
+                    size *= 2
+                    table = np.full(size, -1, dtype=np.int32)
+                    for d in range(n_distinct):
+                        s = int(row_hashes[d]) & (size - 1)
+                        while table[s] >= 0:
+                            s = (s + 1) & (size - 1)
+                        table[s] = d
+                break
+            same = True
+            for f in range(n_words):
+                if rows[j, f] != words[i, f]:
+                    same = False
+                    break
+            if same:
+                inverse[i] = j
+                break
+            slot = (slot + 1) & (size - 1)
+    return n_distinct
