@@ -44,9 +44,11 @@ def _assign(module, X, centers, need_second):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("k", [1, 2, 7])
+@pytest.mark.parametrize("k", [1, 2, 7, 60])
 def test_assign_nearest_matches_reference_and_source(dtype, k):
-    X, centers, _ = _problem(k, k=k, dtype=dtype)
+    # Rows in random order: each row's hint (the previous row's center) is poor, so
+    # the search restarts from better centers it meets (k = 60).
+    X, centers, _ = _problem(k, n=40 if k < 60 else 400, k=k, dtype=dtype)
     plain = reference.load_kernel_source("_nearest_pythran")
     labels, dist, lower = _assign(kernels.nearest, X, centers, True)
     ref_labels, ref_dist, ref_second = reference.nearest(X, centers)

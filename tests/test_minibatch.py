@@ -4,6 +4,7 @@ import pytest
 import reference
 
 from quantize import InputError, KMeans, MiniBatchKMeans
+from quantize.engine.nearest import locality_order
 
 
 @pytest.fixture(scope="module")
@@ -72,3 +73,20 @@ def test_errors():
         MiniBatchKMeans(2).predict(np.zeros((2, 2)))
     with pytest.raises(InputError, match="batch_size"):
         MiniBatchKMeans(2, batch_size=0).fit(np.zeros((5, 2)))
+
+
+def test_locality_order_puts_close_rows_together():
+    X = np.random.default_rng(0).uniform(0, 255, (2000, 3)).astype(np.float32)
+    order = locality_order(X)
+    assert sorted(order.tolist()) == list(range(len(X)))
+    step = lambda rows: np.linalg.norm(np.diff(rows, axis=0), axis=1).mean()
+    assert step(X[order]) < step(X) / 3
+
+
+def test_large_k_batches_in_locality_order_find_the_blobs():
+    X, _, true_centers = reference.blobs(20_000, 3, 80, seed=3, spread=0.5)
+    km = MiniBatchKMeans(80, random_state=0, n_threads=2).fit(X)  # k >= 64: batches are sorted
+    one = MiniBatchKMeans(80, random_state=0, n_threads=1).fit(X)
+    np.testing.assert_array_equal(km.cluster_centers_, one.cluster_centers_)
+    _, dist, _ = reference.nearest(true_centers, km.cluster_centers_)
+    assert np.median(dist) < 1.0

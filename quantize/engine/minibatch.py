@@ -16,7 +16,27 @@ from .._validation import (check_enough_samples, check_n_clusters, check_positiv
                            check_sample_weight, check_samples, check_tol, output_dtype)
 from ..errors import InputError
 from .common import FittedCenters, check_init, check_n_init, initial_centers, weighted_tolerance
-from .nearest import assign_labels
+from .nearest import CenterGeometry, assign_labels, locality_order
+
+# From this many clusters on, a batch is sorted by locality_order before it is labelled:
+# at k = 256 the search took a fifth of the time; at k = 16, where it is short
+# anyway, the sort cost more than it saved (95 us against 38 us a batch).
+LOCALITY_MIN_CLUSTERS = 64
+
+
+def _row_sampler(sample_weight, rng):
+    """``draw(size)``: rows drawn with probability proportional to their weight, in
+    increasing order. Sorted, a batch keeps the data's order, so the nearest-center
+    search's hint (the previous row's center) holds more often on images, and the
+    weighted draw's binary searches stay in cache; the update does not depend on the
+    batch's order. Equal weights draw row numbers directly: searching the weights'
+    cumulative sum cost as much as the rest of a step on a 0.1 MP photo."""
+    n = len(sample_weight)
+    if (sample_weight == sample_weight[0]).all():
+        return lambda size: np.sort(rng.integers(0, n, size))
+    cdf = np.cumsum(sample_weight)
+    cdf /= cdf[-1]
+    return lambda size: np.minimum(np.searchsorted(cdf, np.sort(rng.random(size)), side="right"), n - 1)
 
 
 class MiniBatchKMeans(FittedCenters):
@@ -116,7 +136,12 @@ class MiniBatchKMeans(FittedCenters):
 
     def _step(self, X, sample_weight, rng, n_threads):
         """One mini-batch update; returns (weighted mean batch inertia, squared center shift)."""
-        labels, dist = assign_labels(X, self._centers64, n_threads)
+        if self._n_clusters >= LOCALITY_MIN_CLUSTERS:  # the update does not depend on the rows' order
+            order = locality_order(X)
+            X, sample_weight = X[order], sample_weight[order]
+        # The centers move little per batch: repairing their neighbour order beats sorting it anew.
+        self._geometry.update(self._centers64, n_threads)
+        labels, dist = assign_labels(X, self._centers64, n_threads, geometry=self._geometry)
         moved_sq = kernels.minibatch.minibatch_update(X, sample_weight, labels, self._centers64,
                                                       self._weight_sums)
         self._n_since_reassign += len(X)
@@ -147,6 +172,7 @@ class MiniBatchKMeans(FittedCenters):
         self._centers64 = min(seedings, key=lambda centers: self._inertia(X, sample_weight, centers, n_threads)) \
             if len(seedings) > 1 else seedings[0]
         self._weight_sums = np.zeros(self._n_clusters)
+        self._geometry = CenterGeometry(self._n_clusters)
         self._n_since_reassign = 0
         self.n_steps_ = 0
 
@@ -162,11 +188,7 @@ class MiniBatchKMeans(FittedCenters):
         rng = check_random_state(self.random_state)
         n_threads = resolve_n_threads(self.n_threads)
         n = X.shape[0]
-        cdf = np.cumsum(sample_weight)
-        cdf /= cdf[-1]
-
-        def draw(size):
-            return np.minimum(np.searchsorted(cdf, rng.random(size), side="right"), n - 1)
+        draw = _row_sampler(sample_weight, rng)
 
         init_size = self.init_size or 3 * max(self._batch_size, self._n_clusters)
         if init_size < self._n_clusters:

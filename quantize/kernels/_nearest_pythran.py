@@ -118,11 +118,14 @@ def _assign_chunk(X, centers, order, cc_bound, labels, dist, lower, need_second,
         best = hint
         second_sq = np.inf
         r = np.sqrt(best_sq)
-        for m in range(1, k):
-            gap = cc_bound[hint, m] - r
+        a = hint
+        m = 1
+        while m < k:
+            gap = cc_bound[a, m] - r
             if gap > 0.0 and gap * gap >= (second_sq if need_second else best_sq):
                 break
-            j = order[hint, m]
+            j = order[a, m]
+            m += 1
             d = 0.0
             for f in range(n_features):
                 t = X[i, f] - centers[j, f]
@@ -131,6 +134,12 @@ def _assign_chunk(X, centers, order, cc_bound, labels, dist, lower, need_second,
                 second_sq = best_sq
                 best_sq = d
                 best = j
+                if 4.0 * d < r * r:
+                    # Under half the hint's distance: a poor hint (rows in no useful
+                    # order). Scan again from here, where the radius is smaller.
+                    a = j
+                    r = np.sqrt(d)
+                    m = 1
             elif d < second_sq:
                 second_sq = d
         labels[i] = best
