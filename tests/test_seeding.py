@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import reference
 
-from quantize import FewDistinctPointsWarning, InputError, kmeans_plusplus
+from quantize import FewDistinctPointsWarning, InputError, KMeans, kmeans_plusplus
 
 
 def test_centers_are_rows_of_X_and_spread_out():
@@ -45,11 +45,15 @@ def test_potential_is_close_to_a_good_clustering():
     assert potential < 3 * 3000 * 3 * 1.0  # within 3x of the blobs' own variance
 
 
-def test_few_distinct_points_warns_and_returns_them():
+def test_few_distinct_points_warns_and_keeps_n_clusters_rows():
     X = np.array([[1.0, 1.0]] * 5 + [[2.0, 2.0]] * 5)
     with pytest.warns(FewDistinctPointsWarning, match="only 2 distinct"):
         centers, indices = kmeans_plusplus(X, 4, random_state=0)
-    assert sorted(centers[:, 0].tolist()) == [1.0, 2.0]
+    assert centers.shape == (4, 2) and len(indices) == 4  # as scikit-learn: copies fill the rows
+    assert sorted(set(centers[:, 0].tolist())) == [1.0, 2.0]
+    np.testing.assert_array_equal(centers, X[indices])
+    with pytest.warns(FewDistinctPointsWarning):  # so they seed KMeans as they are
+        assert KMeans(4, init=centers).fit(X).cluster_centers_.shape == (4, 2)
 
 
 def test_bad_input():

@@ -38,11 +38,11 @@ def kmeans_plusplus(X, n_clusters, *, sample_weight=None, x_squared_norms=None, 
 
     Returns
     -------
-    centers : ndarray (n_centers, n_features), dtype of X (float32 for integers)
-    indices : ndarray (n_centers,)
-        Rows of X chosen as centers. ``n_centers`` is ``n_clusters`` unless X has
-        fewer distinct points of positive weight; then it is their number and a
-        :class:`FewDistinctPointsWarning` is issued.
+    centers : ndarray (n_clusters, n_features), dtype of X (float32 for integers)
+    indices : ndarray (n_clusters,)
+        Rows of X chosen as centers. When X has fewer distinct points of positive
+        weight than ``n_clusters``, each is a center once and the last is repeated
+        to fill the rows (as in scikit-learn), with a :class:`FewDistinctPointsWarning`.
 
     Examples
     --------
@@ -64,7 +64,12 @@ def kmeans_plusplus(X, n_clusters, *, sample_weight=None, x_squared_norms=None, 
     centers, indices = plusplus_centers(X, w, n_clusters, rng, int(n_local_trials),
                                         resolve_n_threads(n_threads))
     if len(centers) < n_clusters:
-        warn_few_distinct_points(len(centers), n_clusters, f"{len(centers)} centers")
+        n_distinct, copies = len(centers), n_clusters - len(centers)
+        warn_few_distinct_points(n_distinct, n_clusters,
+                                 f"{n_distinct} centers and {copies} {'copies' if copies > 1 else 'copy'}")
+        # As scikit-learn: n_clusters rows, so the centers can seed KMeans(init=...).
+        centers = np.vstack([centers, np.repeat(centers[-1:], copies, axis=0)])
+        indices = np.concatenate([indices, np.repeat(indices[-1:], copies)])
     return centers.astype(X.dtype), indices
 
 
