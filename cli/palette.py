@@ -70,6 +70,8 @@ def palette(input, n_colors, fmt, output, plot, choose, candidates, choice_plot,
         raise click.UsageError("--range and --choice-plot go with --choose")
     if input.is_dir():
         raise click.UsageError(f"{input}: is a folder; palette reads one image (compress takes folders)")
+    if not input.exists():
+        raise click.UsageError(f"{input}: no such file")
     if output is not None:
         named = output.suffix.lstrip(".").lower()
         if fmt is None and named not in FORMATS:

@@ -107,6 +107,9 @@ def test_palette_to_stdout_and_plot(photo_path, tmp_path):
     assert _open(tmp_path / "cloud.png").size == (684, 684)
 
 
-def test_palette_of_a_missing_file_exits_1(tmp_path):
+def test_a_missing_file_is_a_usage_error_before_any_work(tmp_path, photo_path):
     result = run("palette", tmp_path / "none.png", "-k", 3)
-    assert result.exit_code == 1 and "none.png: no such file" in result.output
+    assert result.exit_code == 2 and "none.png: no such file" in result.output
+    result = run("compress", photo_path, tmp_path / "none.png", "-k", 3, "-o", tmp_path / "out")
+    assert result.exit_code == 2 and "none.png: no such file" in result.output
+    assert not (tmp_path / "out").exists()

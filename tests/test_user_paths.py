@@ -288,7 +288,7 @@ CASES = [
          r"anim.gif: 40x40 = 1600 pixels, above the limit of 1000", absent=("out.gif",)),
     Case("compress an animation whose frames together pass --max-pixels", "compress anim.gif -k 4 -o out.gif "
          "--max-pixels 5000", 1, r"anim.gif: 4 frames of 40x40, above the limit of 5000", absent=("out.gif",)),
-    Case("compress a missing file", "compress nothere.png -k 4 -o out.png", 1, r"nothere.png: no such file"),
+    Case("compress a missing file", "compress nothere.png -k 4 -o out.png", 2, r"nothere.png: no such file"),
     Case("compress a shared palette with no readable image", "compress in/sub/corrupt.png -k 4 "
          "--shared-palette -o out/", 1, r"no readable image to learn a shared palette from "
          r"\(in/sub/corrupt.png: "),

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from PIL import Image
 
+from ..errors import UsageError
+
 # Extensions that claim to be an image: such a file that cannot be decoded is a
 # failure to report, not a file to skip. Files with other names are kept only
 # when Pillow recognises their content.
@@ -45,7 +47,8 @@ def discover(inputs, recursive=False):
     matches are relative to the folder before its first wildcard. Hidden
     AppleDouble files and ``.DS_Store`` are ignored; other files are kept when
     their extension or their content says image. A file given twice (or found
-    twice) is one input.
+    twice) is one input. A path that does not exist (and is no pattern) is a
+    UsageError.
     """
     sources = []
     for item in inputs:
@@ -63,8 +66,8 @@ def discover(inputs, recursive=False):
             matches = sorted(Path(p) for p in glob.glob(item, recursive=True))
             sources += [Source(p, p.relative_to(root)) for p in matches
                         if p.is_file() and not _ignored(p) and _looks_like_image(p)]
-        else:
-            sources.append(Source(path, Path(path.name), named=True))  # fails: no such file
+        else:  # a typo, found before any work: nothing is done
+            raise UsageError(f"{item}: no such file")
     return _once_each(sources)
 
 
