@@ -41,21 +41,21 @@ def _add_center_chunk(X, sample_weight, closest_sq, closest, centers, index, gap
 
 def _trial_chunk(X, sample_weight, closest_sq, closest, candidates, gaps, potentials,
                  c, start, stop):
+    # One candidate at a time, summed in a local: adding to potentials[c, t] row by
+    # row wrote a cache line that the other thread's chunks share (two threads took
+    # 1.2-2.7x the time of one).
     for t in range(candidates.shape[0]):
-        potentials[c, t] = 0.0
-    for i in range(start, stop):
-        d_old = closest_sq[i]
-        w = sample_weight[i]
-        a = closest[i]
-        for t in range(candidates.shape[0]):
-            d = d_old
-            if gaps[t, a] < 4.0 * d_old:
-                d = 0.0
+        pot = 0.0
+        for i in range(start, stop):
+            d = closest_sq[i]
+            if gaps[t, closest[i]] < 4.0 * d:
+                e = 0.0
                 for f in range(X.shape[1]):
                     diff = X[i, f] - candidates[t, f]
-                    d += diff * diff
-                d = min(d_old, d)
-            potentials[c, t] += w * d
+                    e += diff * diff
+                d = min(d, e)
+            pot += sample_weight[i] * d
+        potentials[c, t] = pot
 
 
 def _draw_row(values, weights, use_values, chunk_totals, target, chunk_rows):
