@@ -2,6 +2,7 @@
 import concurrent.futures as futures
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -281,3 +282,15 @@ def test_a_worker_crash_costs_only_its_file(tmp_path):
     assert status == {"a.png": "ok", "b.png": "ok", "crash.png": "failed", "d.png": "ok", "e.png": "ok"}
     assert sorted(ran) == ["a.png", "b.png", "d.png", "e.png"]  # each good file ran once
     assert "worker process died" in next(r.error for r in records if r.status == "failed")
+
+
+def test_verbose_counts_the_colors_a_file_uses_not_the_shared_palette(tmp_path, photo):
+    Image.fromarray(photo).save(tmp_path / "photo.png")
+    flat = np.zeros((20, 20, 3), np.uint8)
+    flat[:10] = [250, 250, 250]
+    Image.fromarray(flat).save(tmp_path / "flat.png")  # two colors of a 16-color shared palette
+    result = run("compress", tmp_path / "photo.png", tmp_path / "flat.png", "-k", 16, "--shared-palette",
+                 "-o", tmp_path / "out", "-v", "--jobs", 1)
+    assert result.exit_code == 0, result.output
+    assert re.search(r"flat.png: done \(2 colors,", result.output), result.output
+    assert re.search(r"photo.png: done \(1[0-6] colors,", result.output), result.output

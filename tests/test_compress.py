@@ -96,6 +96,16 @@ def test_few_colors_warn_and_are_kept_exactly():
     assert len(result.palette) == 2 and result.mse == 0 and result.psnr == np.inf
 
 
+def test_few_colors_warning_counts_what_was_asked_with_a_transparent_entry():
+    image = np.zeros((10, 10, 4), np.uint8)
+    image[:5] = [200, 10, 10, 255]
+    image[5:8] = [10, 200, 10, 255]  # two visible colors; the rest transparent
+    with pytest.warns(FewDistinctPointsWarning,
+                      match="only 2 distinct visible colors, fewer than the 3 left of the 4 asked by one transparent entry"):
+        result = compress_image(image, 4)
+    assert len(result.palette) == 3
+
+
 def test_alpha_is_kept_and_transparent_pixels_share_one_entry(photo):
     rgba = np.dstack([photo, np.full(photo.shape[:2], 255, np.uint8)])
     rgba[:100, :, 3] = 0                 # fully transparent band, colors left behind

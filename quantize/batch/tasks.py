@@ -89,8 +89,7 @@ def run_task(task):
             if task.command == "compress":
                 result = compress_file(task.source, settings=task.settings, overwrite=task.overwrite,
                                        n_threads=n_threads, **task.targets)
-                colors = result.n_colors if hasattr(result, "n_colors") else len(result.palette)
-                record.colors, record.psnr, record.mse = colors, result.psnr, result.mse
+                record.colors, record.psnr, record.mse = result.n_colors, result.psnr, result.mse
             else:
                 result = segment_file(task.source, task.settings, overwrite=task.overwrite, n_threads=n_threads,
                                       **task.targets)

@@ -97,7 +97,7 @@ class CompressedAnimation:
     @property
     def n_colors(self):
         """The most colors any frame uses."""
-        return max(len(frame.palette) for frame in self.frames)
+        return max(frame.n_colors for frame in self.frames)
 
     @property
     def mse(self):

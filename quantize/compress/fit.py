@@ -134,10 +134,10 @@ def learn_palette(histogram, features, n_colors, space, rng, n_threads, locked=N
         reserved.extend(locked)
     n_learned = n_colors - len(reserved)
     visible = weights > 0
+    taken = " and ".join(part for part in (
+        "one transparent entry" if len(reserved) > (0 if locked is None else len(locked)) else "",
+        f"{len(locked)} locked colors" if locked is not None else "") if part)
     if n_learned < 0 or (n_learned == 0 and (not reserved or (visible.any() and locked is None))):
-        taken = " and ".join(part for part in (
-            "one transparent entry" if len(reserved) > (0 if locked is None else len(locked)) else "",
-            f"{len(locked)} locked colors" if locked is not None else "") if part)
         raise InputError(f"n_colors={n_colors} leaves no color for the visible pixels after {taken}; "
                          "ask for more colors")
     if n_learned == 0 or not visible.any():
@@ -145,8 +145,9 @@ def learn_palette(histogram, features, n_colors, space, rng, n_threads, locked=N
     if visible.sum() <= n_learned:
         if visible.sum() < n_learned:
             n_visible = int(visible.sum())
+            asked = f"the {n_colors} asked" if not reserved else f"the {n_learned} left of the {n_colors} asked by {taken}"
             warnings.warn(f"only {n_visible} distinct visible color{'s' if n_visible > 1 else ''}, fewer than "
-                          f"the {n_learned} asked; keeping {'them all' if n_visible > 1 else 'it'}",
+                          f"{asked}; keeping {'them all' if n_visible > 1 else 'it'}",
                           FewDistinctPointsWarning, stacklevel=3)
         learned = colors[visible]
     else:

@@ -36,6 +36,11 @@ class CompressedImage:
     icc_profile: bytes | None = field(default=None, repr=False)
 
     @property
+    def n_colors(self):
+        """The palette entries some pixel uses (a shared or given palette may hold more)."""
+        return int(np.count_nonzero(self.counts))
+
+    @property
     def proportions(self):
         return self.counts / self.counts.sum()
 
