@@ -19,16 +19,20 @@ def data():
     return X, init
 
 
-def test_matches_numpy_reference(data):
-    X, init = data
-    w = np.random.default_rng(2).uniform(0.1, 3.0, len(X))
-    km = KMeans(12, init=init, tol=1e-6).fit(X, sample_weight=w)
+def _fit_matching_reference(X, w, init):
+    km = KMeans(len(init), init=init, tol=1e-6).fit(X, sample_weight=w)
     centers, labels, inertia, n_iter = reference.lloyd(X, w, init, 300, 1e-6)
     np.testing.assert_array_equal(km.labels_, labels)
     np.testing.assert_allclose(km.cluster_centers_, centers, rtol=1e-10)
     assert km.inertia_ == pytest.approx(inertia, rel=1e-10)
     assert km.n_iter_ == n_iter
-    assert km.converged_
+    return km
+
+
+def test_matches_numpy_reference(data):
+    X, init = data
+    w = np.random.default_rng(2).uniform(0.1, 3.0, len(X))
+    assert _fit_matching_reference(X, w, init).converged_
 
 
 def test_inertia_never_increases_across_iterations(data):
@@ -55,13 +59,7 @@ def test_repeated_rows_are_grouped_to_the_same_result():
     X = np.round(X)[np.random.default_rng(7).integers(0, 1500, 24_000)]
     w = np.random.default_rng(8).uniform(0.5, 2.0, len(X))
     assert len(distinct_rows(X, w, 2).rows) == len(np.unique(X, axis=0))
-    init = X[:8]
-    km = KMeans(8, init=init, tol=1e-6).fit(X, sample_weight=w)
-    centers, labels, inertia, n_iter = reference.lloyd(X, w, init, 300, 1e-6)
-    np.testing.assert_array_equal(km.labels_, labels)
-    np.testing.assert_allclose(km.cluster_centers_, centers, rtol=1e-10)
-    assert km.inertia_ == pytest.approx(inertia, rel=1e-10)
-    assert km.n_iter_ == n_iter
+    _fit_matching_reference(X, w, X[:8])
 
 
 def test_unit_and_scaled_weights_change_nothing(data):
