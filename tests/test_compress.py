@@ -101,7 +101,7 @@ def test_few_colors_warning_counts_what_was_asked_with_a_transparent_entry():
     image[:5] = [200, 10, 10, 255]
     image[5:8] = [10, 200, 10, 255]  # two visible colors; the rest transparent
     with pytest.warns(FewDistinctPointsWarning,
-                      match="only 2 distinct visible colors, fewer than the 3 left of the 4 asked by one transparent entry"):
+                      match="only 2 distinct visible colors, fewer than the 3 of the 4 asked left after one transparent entry"):
         result = compress_image(image, 4)
     assert len(result.palette) == 3
 

@@ -145,7 +145,7 @@ def learn_palette(histogram, features, n_colors, space, rng, n_threads, locked=N
     if visible.sum() <= n_learned:
         if visible.sum() < n_learned:
             n_visible = int(visible.sum())
-            asked = f"the {n_colors} asked" if not reserved else f"the {n_learned} left of the {n_colors} asked by {taken}"
+            asked = f"the {n_colors} asked" if not reserved else f"the {n_learned} of the {n_colors} asked left after {taken}"
             warnings.warn(f"only {n_visible} distinct visible color{'s' if n_visible > 1 else ''}, fewer than "
                           f"{asked}; keeping {'them all' if n_visible > 1 else 'it'}",
                           FewDistinctPointsWarning, stacklevel=3)
