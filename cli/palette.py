@@ -9,6 +9,7 @@ from quantize.batch.outputs import OutputPlan, make_folder_for, require_png
 from quantize.batch.tasks import warnings_of
 from quantize.compress.choose import choose_n_colors
 from quantize.compress.pipeline import compress_image
+from quantize.errors import UsageError
 from quantize.io import load_image, write_atomically
 from quantize.palette import FORMATS, palette_bytes
 from quantize.plots import choice_plot as choice_plot_image
@@ -71,7 +72,7 @@ def palette(input, n_colors, fmt, output, plot, choose, candidates, choice_plot,
     if input.is_dir():
         raise click.UsageError(f"{input}: is a folder; palette reads one image (compress takes folders)")
     if not input.exists():
-        raise click.UsageError(f"{input}: no such file")
+        raise UsageError(f"{input}: no such file")  # the same one line as compress's
     if output is not None:
         named = output.suffix.lstrip(".").lower()
         if fmt is None and named not in FORMATS:

@@ -10,7 +10,7 @@ from .._validation import check_random_state
 from ..codebook import Codebook
 from ..engine.common import weighted_tolerance
 from ..engine.lloyd import lloyd
-from ..engine.seeding import default_local_trials, plusplus_centers
+from ..engine.seeding import default_local_trials, filled_with_copies, plusplus_centers
 from ..errors import FewDistinctPointsWarning, InputError, TransparencyWarning
 from ..features import check_space, colors_to_features
 from ..histogram import ColorHistogram, bin_colors, color_histogram
@@ -184,8 +184,7 @@ def _best_seeded_fit(X, w, k, rng, n_threads, preset, fixed, tol, restarts):
     best = None
     for _ in range(restarts):
         seeds, _ = plusplus_centers(X, w, k, rng, default_local_trials(k), n_threads, preset)
-        if len(seeds) < k:  # fewer bins than clusters: pad with copies, relocated by Lloyd
-            seeds = np.vstack([seeds, np.repeat(seeds[-1:], k - len(seeds), axis=0)])
+        seeds = filled_with_copies(seeds, k)  # fewer bins than clusters: copies, relocated by Lloyd
         result = lloyd(X, w, seeds, MAX_ITER, tol, n_threads, fixed)
         if best is None or result.inertia < best.inertia:
             best = result

@@ -17,6 +17,7 @@ from ..errors import InputError, warn_few_distinct_points
 from ..histogram import distinct_rows
 from .common import FittedCenters, check_init, check_n_init, initial_centers, weighted_tolerance
 from .nearest import CenterGeometry, assign_labels, labelled_sqdist
+from .seeding import filled_with_copies
 
 
 @dataclass(frozen=True)
@@ -206,8 +207,7 @@ class KMeans(FittedCenters):
         best = None
         for _ in range(n_init):
             centers = initial_centers(*seed_from, n_clusters, init, rng, n_threads)
-            if len(centers) < n_clusters:  # one per distinct point; copies keep the shape
-                centers = np.vstack([centers, np.repeat(centers[-1:], n_clusters - len(centers), axis=0)])
+            centers = filled_with_copies(centers, n_clusters)  # one per distinct point; copies keep the shape
             result = lloyd(points, weights, centers, max_iter, tol, n_threads)
             if best is None or result.inertia < best.inertia:
                 best = result

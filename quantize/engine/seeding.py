@@ -72,9 +72,13 @@ def kmeans_plusplus(X, n_clusters, *, sample_weight=None, x_squared_norms=None, 
         warn_few_distinct_points(n_distinct, n_clusters,
                                  f"{n_distinct} centers and {copies} {'copies' if copies > 1 else 'copy'}")
         # As scikit-learn: n_clusters rows, so the centers can seed KMeans(init=...).
-        centers = np.vstack([centers, np.repeat(centers[-1:], copies, axis=0)])
-        indices = np.concatenate([indices, np.repeat(indices[-1:], copies)])
+        centers, indices = filled_with_copies(centers, n_clusters), filled_with_copies(indices, n_clusters)
     return centers.astype(X.dtype), indices
+
+
+def filled_with_copies(rows, n):
+    """``rows`` with its last row repeated up to ``n`` rows (one center per distinct point, then copies)."""
+    return np.concatenate([rows, np.repeat(rows[-1:], n - len(rows), axis=0)])
 
 
 def default_local_trials(n_clusters):
