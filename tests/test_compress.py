@@ -313,18 +313,31 @@ def test_the_handbook_example_in_two_lines(tmp_path):
         assert image.mode == "P" and len(image.getcolors()) == 16
 
 
-def test_smoothness_weights_against_numpy_and_their_source(photo):
+@pytest.mark.parametrize("n_bands", [1, 3, 23])
+def test_smoothness_weights_against_numpy_and_their_source(n_bands):
     from scipy import ndimage
-    lightness = np.random.default_rng(0).uniform(0, 1, (23, 31)).astype(np.float32)
-    lightness[5:15, 5:20] = 0.5  # a flat patch
-    inverse = np.random.default_rng(1).integers(0, 7, 23 * 31).astype(np.int32)
-    got, plain = np.zeros(7), np.zeros(7)
-    kernels.histogram.smoothness_weights(lightness, inverse, 0.05, 0.25, got)
-    reference.load_kernel_source("_histogram_pythran").smoothness_weights(lightness, inverse, 0.05, 0.25, plain)
+    rng = np.random.default_rng(0)
+    color_lightness = rng.uniform(0, 1, 7).astype(np.float32)
+    inverse = rng.integers(0, 7, (23, 31)).astype(np.int32)
+    inverse[5:15, 5:20] = 3  # a flat patch
+    lightness = color_lightness[inverse]
     spread = ndimage.maximum_filter(lightness, 3, mode="nearest") - ndimage.minimum_filter(lightness, 3, mode="nearest")
-    expected = np.bincount(inverse, weights=(0.25 + 1 / (1 + (spread / 0.05) ** 2)).ravel(), minlength=7)
-    np.testing.assert_allclose(got, expected, rtol=1e-6)
-    np.testing.assert_allclose(plain, expected, rtol=1e-6)
+    expected = np.bincount(inverse.ravel(), weights=(0.25 + 1 / (1 + (spread / 0.05) ** 2)).ravel(), minlength=7)
+    source = reference.load_kernel_source("_histogram_pythran")
+    for kernel, n_threads in ((kernels.histogram, 1), (kernels.histogram, 2), (source, 1)):
+        bands = np.zeros((n_bands, 7))
+        kernel.smoothness_weights(color_lightness, inverse.ravel(), 31, 0.05, 0.25, bands, n_threads)
+        np.testing.assert_allclose(bands.sum(axis=0), expected, rtol=1e-6)
+
+
+def test_smoothness_weights_do_not_depend_on_the_thread_count(photo):
+    from quantize.compress.fit import smoothness_weights
+    from quantize.histogram import color_histogram
+    pixels = np.tile(photo, (3, 3, 1))  # 1.2 MP: three bands
+    histogram = color_histogram(pixels, 1)
+    one = smoothness_weights(histogram, pixels.shape, n_threads=1)
+    assert np.array_equal(one, smoothness_weights(histogram, pixels.shape, n_threads=2))
+    assert np.array_equal(one, smoothness_weights(histogram, pixels.shape, n_threads=3))
 
 
 def test_palette_spends_colors_where_the_image_is_smooth(gradient):

@@ -39,6 +39,12 @@ MAX_ITER_FINE = 6
 # scored higher on SSIMULACRA2 at 64 and 256 but worse on butteraugli at 16).
 SMOOTH_SCALE = 0.05
 TEXTURE_FLOOR = 0.25
+# Images of up to SMOOTHNESS_BAND_PIXELS are weighed in one serial pass; larger ones
+# in bands of about that many pixels, at most MAX_SMOOTHNESS_BANDS (each band holds
+# a weight per color: 8 bytes x colors). On the 17.9 MP photo, 8 bands on two
+# threads took 43 ms against 173 ms for the serial pass over a per-pixel copy.
+SMOOTHNESS_BAND_PIXELS = 1 << 19
+MAX_SMOOTHNESS_BANDS = 8
 
 
 def fit_palette(image, n_colors, *, space="oklab", random_state=None, locked_colors=None, alpha_threshold=8,
@@ -69,13 +75,13 @@ def fitted_codebook(pixels, n_colors, space, random_state, palette, locked_color
     if space != "rgb" if weigh_smoothness is None else weigh_smoothness:
         # In OKLab the features already hold the lightness the weights are made of.
         known = features[:, 0] if space == "oklab" and histogram.colors.shape[1] == 3 else None
-        fitted = ColorHistogram(histogram.colors, smoothness_weights(histogram, pixels.shape, known),
+        fitted = ColorHistogram(histogram.colors, smoothness_weights(histogram, pixels.shape, known, n_threads),
                                 histogram.inverse)
     book = learn_palette(fitted, features, n_colors, space, rng, n_threads, locked, alpha_threshold)
     return pixels, histogram, features, book
 
 
-def smoothness_weights(histogram, shape, lightness=None):
+def smoothness_weights(histogram, shape, lightness=None, n_threads=1):
     """Each color's weight for the fit: the sum over its pixels of how smooth their
     3x3 neighbourhood is in OKLab lightness (1 + TEXTURE_FLOOR when flat,
     TEXTURE_FLOOR in texture), in place of its pixel count. ``lightness``: the
@@ -86,9 +92,15 @@ def smoothness_weights(histogram, shape, lightness=None):
         lightness = np.array(lightness, dtype=np.float32)  # a copy: transparent colors are zeroed below
     if histogram.colors.shape[1] == 4:  # the colors under transparent pixels are nobody's
         lightness[histogram.colors[:, 3] == 0] = 0.0
-    per_pixel = np.ascontiguousarray(lightness[histogram.inverse].reshape(shape[:2]))
-    weights = np.zeros(len(histogram.colors))
-    kernels.histogram.smoothness_weights(per_pixel, histogram.inverse, SMOOTH_SCALE, TEXTURE_FLOOR, weights)
+    # Bands of rows summed apart, then in order: a count set by the image's size,
+    # not the threads, so every thread count gives the same weights.
+    n_bands = min(MAX_SMOOTHNESS_BANDS, -(-len(histogram.inverse) // SMOOTHNESS_BAND_PIXELS))
+    band_weights = np.zeros((n_bands, len(histogram.colors)))
+    kernels.histogram.smoothness_weights(np.ascontiguousarray(lightness), histogram.inverse, shape[1],
+                                         SMOOTH_SCALE, TEXTURE_FLOOR, band_weights, n_threads)
+    weights = band_weights[0]
+    for band in band_weights[1:]:
+        weights += band
     return weights
 
 

@@ -20,7 +20,7 @@ import numpy as np
 #pythran export index_listed(int32[:], int32[:], int32[:])
 #pythran export inverse_index(uint8[:,:], int32[:], int32[:], int)
 #pythran export clear_listed(int32[:], int32[:])
-#pythran export smoothness_weights(float32[:,:], int32[:], float64, float64, float64[:])
+#pythran export smoothness_weights(float32[:], int32[:], int, float64, float64, float64[:,:], int)
 #pythran export row_hashes(uint32[:,:], uint32[:], int)
 #pythran export distinct_rows(uint32[:,:], uint32[:], uint32[:,:], uint32[:], int32[:], int)
 
@@ -151,39 +151,65 @@ def clear_listed(table, codes):
         table[codes[j]] = 0
 
 
-def smoothness_weights(lightness, inverse, scale, floor, weights):
+def smoothness_weights(color_lightness, inverse, n_cols, scale, floor, block_weights, n_threads):
     """Add each pixel's importance to its color's weight: ``floor + 1 / (1 + t * t)``
     with ``t`` the lightness range of its 3x3 neighbourhood over ``scale``, so a
     pixel in a smooth area weighs up to ``1 + floor`` and one in texture ``floor``.
 
-    lightness (M, N) float32; inverse (M * N,) int32 color of each pixel;
-    weights (n_colors,) float64, added to. Serial, so the sums do not depend on
-    a thread count.
+    The image's rows are cut into ``block_weights.shape[0]`` bands, each summed into
+    its own row of ``block_weights`` in pixel order: the caller adds the rows up in
+    order, so the weights do not depend on the thread count. A band keeps three
+    rows of lightness (read through ``inverse``) and their column-wise range, so
+    each pixel is looked up once, not nine times.
 
     Parameters
     ----------
-    lightness : (M, N) float32, read: lightness of each pixel.
-    inverse : (M * N,) int32, read: color index of each pixel.
+    color_lightness : (n_colors,) float32, read: lightness of each color.
+    inverse : (M * N,) int32, read: color index of each pixel, row by row.
+    n_cols : int, N, the image's width.
     scale : float64, lightness range that halves a pixel's smoothness term.
     floor : float64, weight of a pixel in texture.
-    weights : (n_colors,) float64, read and updated: each pixel's weight is added.
+    block_weights : (n_bands, n_colors) float64, read and updated: each pixel's
+        weight is added to its band's row.
+    n_threads : int, OpenMP threads over the bands.
 
-    Returns nothing. Thread safety: serial, keeps no module-level state and writes
-    only ``weights``, so it is safe to call concurrently on separate ``weights``
-    buffers, which must not be shared.
+    Returns nothing. Thread safety: keeps no module-level state and writes only
+    ``block_weights``, so it is safe to call concurrently on separate buffers,
+    which must not be shared.
     """
-    n_rows, n_cols = lightness.shape
-    for r in range(n_rows):
-        top, bottom = max(r - 1, 0), min(r + 2, n_rows)
-        for c in range(n_cols):
-            low = high = lightness[r, c]
-            for rr in range(top, bottom):
-                for cc in range(max(c - 1, 0), min(c + 2, n_cols)):
-                    v = lightness[rr, cc]
-                    low = min(low, v)
-                    high = max(high, v)
-            t = (high - low) / scale
-            weights[inverse[r * n_cols + c]] += floor + 1.0 / (1.0 + t * t)
+    n_rows = inverse.shape[0] // n_cols
+    n_bands = block_weights.shape[0]
+    #omp parallel for schedule(dynamic) num_threads(n_threads)
+    for band in range(n_bands):
+        start = band * n_rows // n_bands
+        stop = (band + 1) * n_rows // n_bands
+        above = np.empty(n_cols, dtype=np.float32)
+        here = np.empty(n_cols, dtype=np.float32)
+        below = np.empty(n_cols, dtype=np.float32)
+        low = np.empty(n_cols, dtype=np.float32)
+        high = np.empty(n_cols, dtype=np.float32)
+        if start < stop:  # the rows beyond the image's edges repeat its edge rows
+            _lightness_row(color_lightness, inverse, max(start - 1, 0), n_cols, above)
+            _lightness_row(color_lightness, inverse, start, n_cols, here)
+        for r in range(start, stop):
+            _lightness_row(color_lightness, inverse, min(r + 1, n_rows - 1), n_cols, below)
+            for c in range(n_cols):
+                low[c] = min(min(above[c], here[c]), below[c])
+                high[c] = max(max(above[c], here[c]), below[c])
+            for c in range(n_cols):
+                lo, hi = low[c], high[c]
+                if c > 0:
+                    lo, hi = min(lo, low[c - 1]), max(hi, high[c - 1])
+                if c + 1 < n_cols:
+                    lo, hi = min(lo, low[c + 1]), max(hi, high[c + 1])
+                t = (hi - lo) / scale
+                block_weights[band, inverse[r * n_cols + c]] += floor + 1.0 / (1.0 + t * t)
+            above, here, below = here, below, above
+
+
+def _lightness_row(color_lightness, inverse, r, n_cols, out):
+    for c in range(n_cols):
+        out[c] = color_lightness[inverse[r * n_cols + c]]
 
 
 def row_hashes(words, hashes, n_threads):
