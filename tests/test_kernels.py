@@ -206,3 +206,14 @@ def test_distinct_rows_match_numpy_unique_and_source(dtype):
         np.testing.assert_array_equal(rows, X[first_rows])
         np.testing.assert_array_equal(rows[inverse], X)
         assert _distinct(module, X, n_distinct - 1)[0] == -1  # one more than allowed: stops
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+def test_expand_to_pixels_matches_numpy_for_any_thread_count(dtype):
+    rng = np.random.default_rng(0)
+    per_color = rng.integers(0, np.iinfo(dtype).max, 300).astype(dtype)
+    inverse = rng.integers(0, 300, 10_000).astype(np.int32)
+    for n_threads in (1, 2, 3):
+        per_pixel = np.empty(len(inverse), dtype)
+        kernels.histogram.expand_to_pixels(inverse, per_color, per_pixel, n_threads)
+        np.testing.assert_array_equal(per_pixel, per_color[inverse])

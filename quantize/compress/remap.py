@@ -5,6 +5,7 @@ import math
 import numpy as np
 
 from .. import kernels
+from .._parallel import threads_for
 from ..engine.nearest import CenterGeometry
 from ..errors import InputError
 from .result import CompressedImage
@@ -50,7 +51,10 @@ def remap(pixels, histogram, features, book, strength, n_threads, icc_profile):
         labels = rank[labels]
         mse = _pixel_mse(pixels, palette, labels)
     else:
-        labels = rank[color_labels][histogram.inverse].reshape(pixels.shape[:2])
+        labels = np.empty(len(histogram.inverse), dtype=rank.dtype)
+        kernels.histogram.expand_to_pixels(histogram.inverse, rank[color_labels], labels,
+                                           threads_for(len(labels), n_threads))
+        labels = labels.reshape(pixels.shape[:2])
         diff = book.palette[color_labels].astype(np.float64) - histogram.colors
         weights = _visible(histogram.colors) * histogram.counts
         n_visible = weights.sum()

@@ -21,6 +21,8 @@ import numpy as np
 #pythran export inverse_index(uint8[:,:], int32[:], int32[:], int)
 #pythran export clear_listed(int32[:], int32[:])
 #pythran export smoothness_weights(float32[:], int32[:], int, float64, float64, float64[:,:], int)
+#pythran export expand_to_pixels(int32[:], uint8[:], uint8[:], int)
+#pythran export expand_to_pixels(int32[:], uint16[:], uint16[:], int)
 #pythran export row_hashes(uint32[:,:], uint32[:], int)
 #pythran export distinct_rows(uint32[:,:], uint32[:], uint32[:,:], uint32[:], int32[:], int)
 
@@ -210,6 +212,25 @@ def smoothness_weights(color_lightness, inverse, n_cols, scale, floor, block_wei
 def _lightness_row(color_lightness, inverse, r, n_cols, out):
     for c in range(n_cols):
         out[c] = color_lightness[inverse[r * n_cols + c]]
+
+
+def expand_to_pixels(inverse, per_color, per_pixel, n_threads):
+    """``per_pixel[i] = per_color[inverse[i]]``: a value per color spread to the
+    pixels (NumPy's ``per_color[inverse]`` runs on one thread).
+
+    Parameters
+    ----------
+    inverse : (n_pixels,) int32, read: the color of each pixel.
+    per_color : (n_colors,) uint8 or uint16, read.
+    per_pixel : (n_pixels,) the same dtype, written.
+    n_threads : int, OpenMP threads over the pixels.
+
+    Returns nothing. Thread safety: keeps no state and writes only ``per_pixel``:
+    safe on separate buffers, never shared.
+    """
+    #omp parallel for schedule(static) num_threads(n_threads)
+    for i in range(inverse.shape[0]):
+        per_pixel[i] = per_color[inverse[i]]
 
 
 def row_hashes(words, hashes, n_threads):
