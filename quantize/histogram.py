@@ -154,19 +154,16 @@ def bin_colors(colors, features, weights, bits):
 
     Returns (bin features: weighted mean of the members, bin weights, bin of each color).
     """
-    shifted = (colors >> (8 - bits)).astype(np.int64)
-    code = np.zeros(len(colors), dtype=np.int64)
-    for channel in range(colors.shape[1]):
-        code = (code << bits) | shifted[:, channel]
+    n_possible = 1 << (bits * colors.shape[1])
+    n_at_most = min(len(colors), n_possible)
+    bin_of_color = np.empty(len(colors), dtype=np.int32)
+    bin_weights = np.zeros(n_at_most)
+    bin_features = np.zeros((n_at_most, features.shape[1]))
     # A table over all possible bins, not np.unique: no sort of a million codes.
-    present = np.bincount(code, minlength=1 << (bits * colors.shape[1])) > 0
-    bin_of_color = (np.cumsum(present) - 1)[code]
-    n_bins = int(present.sum())
-    bin_weights = np.bincount(bin_of_color, weights=weights, minlength=n_bins)
-    bin_features = np.stack([
-        np.bincount(bin_of_color, weights=weights * features[:, f], minlength=n_bins)
-        for f in range(features.shape[1])
-    ], axis=1)
+    n_bins = kernels.histogram.bin_sums(np.ascontiguousarray(colors), bits, np.ascontiguousarray(features),
+                                        np.asarray(weights, dtype=np.float64), np.zeros(n_possible, dtype=np.int32),
+                                        bin_of_color, bin_weights, bin_features)
+    bin_weights, bin_features = bin_weights[:n_bins], bin_features[:n_bins]
     positive = bin_weights > 0
     bin_features[positive] /= bin_weights[positive, None]
     return bin_features, bin_weights, bin_of_color

@@ -359,3 +359,23 @@ def test_fit_palette_is_the_palette_compress_image_learns(photo):
     learned = fit_palette(photo, 16, random_state=0)
     used = compress_image(photo, 16, random_state=0).palette  # the same colors, most used first
     assert {tuple(c) for c in learned} == {tuple(c) for c in used}
+
+
+@pytest.mark.parametrize("channels", [3, 4])
+def test_bin_colors_match_a_numpy_reference(channels):
+    from quantize.histogram import bin_colors
+    rng = np.random.default_rng(0)
+    colors = rng.integers(0, 256, (3000, channels), dtype=np.uint8)
+    features = rng.normal(size=(3000, channels)).astype(np.float32)
+    weights = rng.uniform(0, 2, 3000)
+    weights[::5] = 0  # a bin of weightless colors keeps a zero mean
+    means, bin_weights, bin_of_color = bin_colors(colors, features, weights, 3)
+    codes = np.ravel_multi_index(tuple((colors >> 5).T), (8,) * channels)
+    unique, expected_bins = np.unique(codes, return_inverse=True)
+    np.testing.assert_array_equal(bin_of_color, expected_bins)
+    expected_weights = np.bincount(expected_bins, weights=weights)
+    np.testing.assert_allclose(bin_weights, expected_weights)
+    sums = np.stack([np.bincount(expected_bins, weights=weights * features[:, f]) for f in range(channels)], axis=1)
+    positive = expected_weights > 0
+    np.testing.assert_allclose(means[positive], sums[positive] / expected_weights[positive, None], rtol=1e-12)
+    assert (means[~positive] == 0).all()

@@ -164,8 +164,9 @@ def learn_palette(histogram, features, n_colors, space, rng, n_threads, locked=N
         learned = colors[visible]
     else:
         preset = colors_to_features(locked, space) if locked is not None else None
-        centers = _fit_centers(colors[visible], features[visible], weights[visible], n_learned, rng,
-                               n_threads, preset)
+        if not visible.all():  # a boolean index copies (1 ms for 113 000 colors)
+            colors, features, weights = colors[visible], features[visible], weights[visible]
+        centers = _fit_centers(colors, features, weights, n_learned, rng, n_threads, preset)
         learned = Codebook.from_centers(centers, space).palette
         if locked is not None:
             learned = learned[len(locked):]

@@ -23,6 +23,8 @@ import numpy as np
 #pythran export smoothness_weights(float32[:], int32[:], int, float64, float64, float64[:,:], int)
 #pythran export expand_to_pixels(int32[:], uint8[:], uint8[:], int)
 #pythran export expand_to_pixels(int32[:], uint16[:], uint16[:], int)
+#pythran export bin_sums(uint8[:,:], int, float32[:,:], float64[:], int32[:], int32[:], float64[:], float64[:,:])
+#pythran export bin_sums(uint8[:,:], int, float64[:,:], float64[:], int32[:], int32[:], float64[:], float64[:,:])
 #pythran export row_hashes(uint32[:,:], uint32[:], int)
 #pythran export distinct_rows(uint32[:,:], uint32[:], uint32[:,:], uint32[:], int32[:], int)
 
@@ -231,6 +233,46 @@ def expand_to_pixels(inverse, per_color, per_pixel, n_threads):
     #omp parallel for schedule(static) num_threads(n_threads)
     for i in range(inverse.shape[0]):
         per_pixel[i] = per_color[inverse[i]]
+
+
+def bin_sums(colors, bits, features, weights, bin_table, bin_of_color, bin_weights, bin_sums):
+    """Merge colors that share the top ``bits`` bits of every channel: the bins met,
+    numbered in the order of their codes, and each bin's summed weights and summed
+    weighted features, added in the order of the colors.
+
+    Parameters
+    ----------
+    colors : (n, C) uint8, read.
+    bits : int, bits kept of each channel.
+    features : (n, F) float32 or float64, read.
+    weights : (n,) float64, read.
+    bin_table : (2 ** (bits * C),) int32, all zeros, written (scratch).
+    bin_of_color : (n,) int32, written: each color's bin.
+    bin_weights : (min(n, 2 ** (bits * C)),) float64, zeros, added to: the first n_bins entries.
+    bin_sums : (like bin_weights, F) float64, zeros, added to: sums of weight x feature.
+
+    Returns n_bins, an int. Thread safety: serial, keeps no state and writes only
+    its own arguments: safe on separate buffers, never shared.
+    """
+    n_colors, n_channels = colors.shape
+    for i in range(n_colors):
+        code = 0
+        for ch in range(n_channels):
+            code = (code << bits) | (int(colors[i, ch]) >> (8 - bits))
+        bin_of_color[i] = code
+        bin_table[code] = 1
+    n_bins = 0
+    for code in range(bin_table.shape[0]):
+        if bin_table[code]:
+            bin_table[code] = n_bins
+            n_bins += 1
+    for i in range(n_colors):
+        b = bin_table[bin_of_color[i]]
+        bin_of_color[i] = b
+        bin_weights[b] += weights[i]
+        for f in range(features.shape[1]):
+            bin_sums[b, f] += weights[i] * features[i, f]
+    return n_bins
 
 
 def row_hashes(words, hashes, n_threads):
