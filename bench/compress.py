@@ -179,6 +179,8 @@ def main():
     parser.add_argument("--perceptual-max-mp", type=float, default=5.0,
                         help="SSIMULACRA2 and butteraugli on images up to this size (the Python "
                              "SSIMULACRA2 takes ~8 s on 4 MP); 0 leaves them out")
+    parser.add_argument("--methods", help="comma-separated method names to run (default: all); "
+                                          "libimagequant always runs, as the base of the ratios")
     args = parser.parse_args()
 
     methods = {
@@ -195,6 +197,13 @@ def main():
         "pil-fastoctree": pillow(Image.Quantize.FASTOCTREE),
     }
     sklearn_methods = {"sk-kmeans": sklearn_kmeans, "sk-minibatch": sklearn_minibatch}
+    if args.methods:
+        chosen = set(args.methods.split(",")) | {"libimagequant"}
+        unknown = chosen - set(methods) - set(sklearn_methods)
+        if unknown:
+            parser.error(f"unknown methods: {', '.join(sorted(unknown))}")
+        methods = {name: run for name, run in methods.items() if name in chosen}
+        sklearn_methods = {name: run for name, run in sklearn_methods.items() if name in chosen}
     Image.MAX_IMAGE_PIXELS = None  # our own benchmark photos
     images = args.images or [p for p in DEFAULT_IMAGES if p.exists()]
     rows_of = {(k, name): [] for k in args.k for name in methods | sklearn_methods}
