@@ -208,10 +208,12 @@ class MiniBatchKMeans(FittedCenters):
         no_improvement = 0
         for step in range(max(1, (self.max_iter * n) // batch_size)):
             inertia, moved_sq = self._step(X[draw(batch_size)], ones, rng, n_threads)
-            if step == 0:  # the centers were just seeded: nothing to judge yet
-                ewa = inertia
+            if step == 0:
+                # The inertia of the seeded centers, left out of the average as scikit-learn
+                # does: the first updates (each center's first points) raise the inertia, and
+                # an average that started below them stopped the fit after a dozen batches.
                 continue
-            ewa = ewa * (1 - alpha) + inertia * alpha
+            ewa = inertia if step == 1 else ewa * (1 - alpha) + inertia * alpha
             if tol > 0 and moved_sq <= tol:
                 break
             if ewa < best_ewa:
