@@ -181,16 +181,17 @@ def _fit_centers(colors, features, weights, n_learned, rng, n_threads, preset=No
     levels = [bin_colors(colors, features, weights, bits) + (True,) for bits in COARSE_BITS]
     levels = [level for level in levels if len(level[0]) >= MIN_BINS_PER_CLUSTER * k]
     levels.append((features, weights, None, False))
-    centers = None
+    fitted = None
     for X, w, _, coarse in levels:
         X = np.ascontiguousarray(X, dtype=np.float32)
         tol = weighted_tolerance(X, w, COARSE_TOL if coarse else FINE_TOL, n_threads)
-        if centers is None:
+        if fitted is None:
             restarts = min(MAX_RESTARTS, max(1, RESTART_BUDGET // k)) if coarse else 1
-            centers = _best_seeded_fit(X, w, k, rng, n_threads, preset, fixed, tol, restarts)
-        else:
-            centers = lloyd(X, w, centers, MAX_ITER if coarse else MAX_ITER_FINE, tol, n_threads, fixed).centers
-    return centers
+            fitted = _best_seeded_fit(X, w, k, rng, n_threads, preset, fixed, tol, restarts)
+        else:  # refine the coarser level's centers, starting from their geometry
+            fitted = lloyd(X, w, fitted.centers, MAX_ITER if coarse else MAX_ITER_FINE, tol, n_threads, fixed,
+                           fitted.geometry)
+    return fitted.centers
 
 
 def _best_seeded_fit(X, w, k, rng, n_threads, preset, fixed, tol, restarts):
@@ -201,4 +202,4 @@ def _best_seeded_fit(X, w, k, rng, n_threads, preset, fixed, tol, restarts):
         result = lloyd(X, w, seeds, MAX_ITER, tol, n_threads, fixed)
         if best is None or result.inertia < best.inertia:
             best = result
-    return best.centers
+    return best

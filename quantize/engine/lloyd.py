@@ -27,6 +27,7 @@ class LloydResult:
     inertia: float
     n_iter: int
     converged: bool
+    geometry: CenterGeometry  # of the final centers, to start a next fit from them
 
 
 def _relocate_empty(sums, weights, X, sample_weight, centers, labels, fixed, n_threads):
@@ -62,17 +63,19 @@ def _shifts(old, new):
     return shift, other
 
 
-def lloyd(X, sample_weight, centers, max_iter, tol, n_threads, fixed=None):
+def lloyd(X, sample_weight, centers, max_iter, tol, n_threads, fixed=None, geometry=None):
     """Trusting driver: run Lloyd iterations from ``centers`` (float64, not modified).
 
     Centers where the boolean mask ``fixed`` is true never move (must-keep colors).
+    ``geometry``: the CenterGeometry of centers close to these (the last fit's, when
+    this one refines it), repaired rather than sorted anew (a sort: 0.9 ms at k = 256).
 
     Each iteration is an M-step (centers from the cluster sums) then an E-step (labels
     for the new centers), which also updates the sums for the rows that moved.
     """
     n, n_features = X.shape
     k = len(centers)
-    geometry = CenterGeometry.of(centers, n_threads)
+    geometry = CenterGeometry.of(centers, n_threads) if geometry is None else geometry.update(centers, n_threads)
     labels, upper, lower = assign_labels(X, centers, n_threads, need_second=True, geometry=geometry)
     sums = np.empty((n_chunks(n), k, n_features))
     weights = np.empty((n_chunks(n), k))
@@ -106,7 +109,7 @@ def lloyd(X, sample_weight, centers, max_iter, tol, n_threads, fixed=None):
                 lower, sums, weights, changed, n_threads)
     inertia = float(np.sum(sample_weight * labelled_sqdist(X, centers, labels, n_threads)))
     converged = strict or stuck or n_iter < max_iter
-    return LloydResult(centers, labels, inertia, n_iter, converged)
+    return LloydResult(centers, labels, inertia, n_iter, converged, geometry)
 
 
 def _e_step(X, sample_weight, centers, geometry, upper_shift, lower_shift, labels, upper, lower,

@@ -21,7 +21,7 @@ class CenterGeometry:
 
     def update(self, centers, n_threads):
         if self.order is None:
-            sqdist = ((centers[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2)
+            sqdist = _pairwise_sqdist(centers)
             np.fill_diagonal(sqdist, -1.0)  # each center first in its own row
             self.order = np.argsort(sqdist, axis=1)
         n_threads = threads_for(len(centers) ** 2, n_threads)  # the work grows with pairs of centers
@@ -33,6 +33,17 @@ class CenterGeometry:
     @classmethod
     def of(cls, centers, n_threads=1):
         return cls(len(centers)).update(centers, n_threads)
+
+
+def _pairwise_sqdist(centers):
+    """(k, k) squared distances, summed feature by feature in feature order. On
+    whole (k, k) planes: summing (k, k, n_features) along its last axis loops over
+    rows of three (1.25 ms against 0.22 ms at k = 256)."""
+    sqdist = np.zeros((len(centers), len(centers)))
+    for f in range(centers.shape[1]):
+        diff = centers[:, f, None] - centers[None, :, f]
+        sqdist += diff * diff
+    return sqdist
 
 
 def assign_labels(X, centers, n_threads, need_second=False, geometry=None):
