@@ -72,8 +72,9 @@ class EdgesType(click.ParamType):
               help="Without --box or --fg-seeds: report a cut less sure than this (0-1: whether its own color "
                    "models explain it, and whether it is one part) as failed, 'no clear subject'; 0 keeps "
                    "every cut.")
-@click.option("--smoothness", type=click.FloatRange(min=0), default=50.0, show_default=True,
-              help="Weight of the boundary term: higher gives smoother, simpler outlines.")
+@click.option("--smoothness", type=click.FloatRange(min=0), default=None,
+              help="Weight of the boundary term: higher gives smoother, simpler outlines. "
+                   "[default: 30 with --box, 50 without]")
 @click.option("--labels", "n_regions", type=click.IntRange(1, 65535), default=None, metavar="N",
               help="Instead of a foreground cut: N k-means regions over color and position.")
 @click.option("--spatial-weight", type=click.FloatRange(min=0), default=1.0, show_default=True,

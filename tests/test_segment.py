@@ -349,3 +349,18 @@ def test_matting_keeps_outside_the_box_background(tmp_path):
     inside = np.zeros(alpha.shape, bool)
     inside[25:95, 45:115] = True
     assert (alpha[~inside] == 0).all() and ((alpha[inside] > 0) & (alpha[inside] < 255)).any()
+
+
+def test_the_boundary_weight_defaults_to_30_with_a_box_and_50_without(photo):
+    from quantize.segment.foreground import BOX_SMOOTHNESS, FRAME_SMOOTHNESS
+    box = (60, 20, 330, 260)
+    assert (BOX_SMOOTHNESS, FRAME_SMOOTHNESS) == (30.0, 50.0)
+    segment_foreground = quantize.segment_foreground
+    boxed = segment_foreground(photo, box=box, random_state=0)
+    np.testing.assert_array_equal(boxed, segment_foreground(photo, box=box, smoothness=30.0, random_state=0))
+    assert (boxed != segment_foreground(photo, box=box, smoothness=50.0, random_state=0)).any()
+    framed = segment_foreground(photo, random_state=0)
+    np.testing.assert_array_equal(framed, segment_foreground(photo, smoothness=50.0, random_state=0))
+    # A box over the whole image says nothing: the frame, and its weight.
+    whole = segment_foreground(photo, box=(0, 0, photo.shape[1], photo.shape[0]), random_state=0)
+    np.testing.assert_array_equal(whole, framed)

@@ -85,7 +85,7 @@ class SegmentSettings:
     bg_seeds: np.ndarray | None = None
     edges: tuple = EDGES
     keep: str = "all"
-    smoothness: float = 50.0
+    smoothness: float | None = None  # segment_foreground's default: 30 with a box, 50 without
     crop: bool = False
     matting: bool = False
     n_regions: int | None = None

@@ -39,10 +39,17 @@ FRAME_FRACTION = 0.02
 COARSE_PIXELS = 40_000
 # Stop the rounds when fewer than this fraction of the free pixels changed label.
 CONVERGED_FRACTION = 0.001
+# Default weight of the boundary term. Outside a box is known background, and a
+# lighter boundary term lets the color models follow the subject: on fgbg with a
+# box, mean IoU 0.671 / 0.673 / 0.668 at 30 against 0.659 / 0.654 / 0.663 at 50
+# (seeds 0-2; 25 and 35-40 between). Without a box, where the frame prior is weak,
+# 30 lost (0.504 against 0.516) and 70 lost more (0.421).
+BOX_SMOOTHNESS = 30.0
+FRAME_SMOOTHNESS = 50.0
 
 
 def segment_foreground(image, box=None, *, fg_seeds=None, bg_seeds=None, edges=EDGES,
-                       n_codewords=5, n_background_codewords=16, smoothness=50.0, max_rounds=5,
+                       n_codewords=5, n_background_codewords=16, smoothness=None, max_rounds=5,
                        min_size=0.001, max_hole=0.01, keep="all", space="lab",
                        random_state=None, n_threads=None, max_pixels=None, return_confidence=False):
     """Separate the subject of a photo from its background.
@@ -62,8 +69,10 @@ def segment_foreground(image, box=None, *, fg_seeds=None, bg_seeds=None, edges=E
         Leave out an edge the subject touches; an empty tuple uses only the seeds.
     n_codewords, n_background_codewords : int
         Codebook sizes of the foreground and background color models.
-    smoothness : float
+    smoothness : float, optional
         Weight of the contrast-sensitive boundary term (GrabCut's gamma).
+        Default: ``BOX_SMOOTHNESS`` (30) with a box, ``FRAME_SMOOTHNESS`` (50)
+        without one (measured on fgbg; see their comment).
     max_rounds : int
         Refit-and-cut rounds at most.
     min_size : float
@@ -112,6 +121,8 @@ def segment_foreground(image, box=None, *, fg_seeds=None, bg_seeds=None, edges=E
                         ("max_rounds", max_rounds)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
             raise InputError(f"{name} must be a positive integer, got {value!r}")
+    if smoothness is None:
+        smoothness = BOX_SMOOTHNESS if bounds_the_subject(box, pixels.shape[:2]) else FRAME_SMOOTHNESS
     if not smoothness >= 0:
         raise InputError(f"smoothness must be >= 0, got {smoothness!r}")
     model = _Model(space, n_codewords, n_background_codewords, smoothness,
@@ -123,20 +134,23 @@ def segment_foreground(image, box=None, *, fg_seeds=None, bg_seeds=None, edges=E
     return mask
 
 
+def bounds_the_subject(box, shape):
+    """Whether ``box`` (validated) leaves some of the image outside, as background."""
+    return box is not None and check_box(box, shape) != (0, shape[0], 0, shape[1])
+
+
 def hard_labels(shape, box, fg_seeds, bg_seeds, edges):
     """The (fg_hard, bg_hard) masks from a box, seed masks and background edges."""
-    rows, cols = shape
     fg_hard = _seed_mask(fg_seeds, shape, "fg_seeds")
     bg_hard = _seed_mask(bg_seeds, shape, "bg_seeds")
     if (fg_hard & bg_hard).any():
         raise InputError("fg_seeds and bg_seeds overlap: a pixel cannot be both")
-    if box is not None:
+    if bounds_the_subject(box, shape):
         top, bottom, left, right = check_box(box, shape)
-        if (top, bottom, left, right) != (0, rows, 0, cols):
-            outside = np.ones(shape, dtype=bool)
-            outside[top:bottom, left:right] = False
-            return fg_hard, (bg_hard | outside) & ~fg_hard
-        # A box over the whole image says nothing: fall back to the edge frame.
+        outside = np.ones(shape, dtype=bool)
+        outside[top:bottom, left:right] = False
+        return fg_hard, (bg_hard | outside) & ~fg_hard
+    # No box, or one over the whole image, which says nothing: the edge frame.
     edges = tuple(edges)
     unknown = [edge for edge in edges if edge not in EDGES]
     if unknown:
