@@ -8,6 +8,7 @@ import json
 import logging
 import sys
 import time
+import warnings
 from dataclasses import replace
 from pathlib import Path
 
@@ -193,7 +194,11 @@ def _write_report(records, path):
 
 
 def sources_or_fail(inputs, recursive):
-    sources = discover(inputs, recursive)
+    with warnings.catch_warnings(record=True) as said:  # a pattern that matches nothing
+        warnings.simplefilter("always")
+        sources = discover(inputs, recursive)
+    for warning in said:
+        log.warning("warning: %s", warning.message)
     if not sources:
         raise click.UsageError("no image files found in the inputs")
     return sources

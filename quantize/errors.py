@@ -58,6 +58,11 @@ class FirstFrameWarning(UserWarning):
     """An animated image was read as its first frame only."""
 
 
+class NoMatchWarning(UserWarning):
+    """A glob pattern among the inputs matched no image file (a typo, or a kind of
+    file the folder does not hold); the other inputs are processed."""
+
+
 class TransparencyWarning(UserWarning):
     """Semi-transparent pixels are written opaque: the output format (GIF) or the
     given palette has no semi-transparent colors."""

@@ -113,3 +113,10 @@ def test_a_missing_file_is_a_usage_error_before_any_work(tmp_path, photo_path):
     result = run("compress", photo_path, tmp_path / "none.png", "-k", 3, "-o", tmp_path / "out")
     assert result.exit_code == 2 and "none.png: no such file" in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_a_pattern_that_matches_nothing_is_said_and_the_rest_is_done(tmp_path, photo_path):
+    result = run("compress", photo_path, str(tmp_path / "*.jgp"), "-k", 3, "-o", tmp_path / "out")
+    assert result.exit_code == 0
+    assert "*.jgp: no image file matches" in result.output
+    assert len(list((tmp_path / "out").iterdir())) == 1

@@ -1,12 +1,13 @@
 """Inputs to sources: files, folders and patterns, each image once."""
 import glob
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image
 
-from ..errors import UsageError
+from ..errors import NoMatchWarning, UsageError
 
 # Extensions that claim to be an image: such a file that cannot be decoded is a
 # failure to report, not a file to skip. Files with other names are kept only
@@ -48,7 +49,7 @@ def discover(inputs, recursive=False):
     AppleDouble files and ``.DS_Store`` are ignored; other files are kept when
     their extension or their content says image. A file given twice (or found
     twice) is one input. A path that does not exist (and is no pattern) is a
-    UsageError.
+    UsageError; a pattern that matches no image file, a NoMatchWarning.
     """
     sources = []
     for item in inputs:
@@ -64,8 +65,11 @@ def discover(inputs, recursive=False):
         elif glob.has_magic(item):
             root = _pattern_root(item)
             matches = sorted(Path(p) for p in glob.glob(item, recursive=True))
-            sources += [Source(p, p.relative_to(root)) for p in matches
-                        if p.is_file() and not _ignored(p) and _looks_like_image(p)]
+            found = [Source(p, p.relative_to(root)) for p in matches
+                     if p.is_file() and not _ignored(p) and _looks_like_image(p)]
+            if not found:  # said, as a shell leaves such a pattern to fail as a file name
+                warnings.warn(f"{item}: no image file matches", NoMatchWarning, stacklevel=2)
+            sources += found
         else:  # a typo, found before any work: nothing is done
             raise UsageError(f"{item}: no such file")
     return _once_each(sources)
