@@ -104,6 +104,7 @@ def execute(tasks, settled, *, runner, report, quiet):
     """Run the tasks, show progress, print the summary, write the report; exit 1 if any failed."""
     started = time.perf_counter()
     remove_stale_temporaries(t for task in tasks for t in task.targets.values())
+    new_folders = _folders_to_be_made(tasks)
     tasks = [replace(t, n_threads=runner.threads) for t in tasks]
     make_executor = lambda n_workers: runner.executor(n_workers, len(tasks))  # noqa: E731
     records = list(settled)
@@ -119,12 +120,35 @@ def execute(tasks, settled, *, runner, report, quiet):
                 bar.update(1)
     finally:
         runner.close()
+        _remove_empty(new_folders)
     records.sort(key=lambda r: r.source)
     _summary(records, time.perf_counter() - started, quiet)
     if report is not None:
         _write_report(records, report)
     if any(r.status == "failed" for r in records):
         raise click.exceptions.Exit(1)
+
+
+def _folders_to_be_made(tasks):
+    """The output folders that do not exist yet, deepest first."""
+    missing = set()
+    for task in tasks:
+        for target in task.targets.values():
+            folder = Path(target).parent
+            while not folder.exists() and folder != folder.parent:
+                missing.add(folder)
+                folder = folder.parent
+    return sorted(missing, key=lambda f: len(f.parts), reverse=True)
+
+
+def _remove_empty(folders):
+    """Remove the folders this run made and left empty (every file of theirs
+    failed), deepest first; a folder holding anything stays."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:  # not empty, or already gone
+            pass
 
 
 def report_record(record):

@@ -288,6 +288,12 @@ def test_cli_refuses_an_unsure_cut_without_a_box_and_reports_confidence(tmp_path
                                "--min-confidence", "0", "--report", str(tmp_path / "r.csv")])
     assert kept.exit_code == 0 and "done (confidence" in kept.output and (tmp_path / "m.png").exists()
     assert "confidence" in (tmp_path / "r.csv").read_text().splitlines()[0]
+    # A folder of refused files leaves no empty output folders behind.
+    (tmp_path / "in").mkdir()
+    Image.fromarray(busy_scene()).save(tmp_path / "in" / "a.png")
+    Image.fromarray(busy_scene()).save(tmp_path / "in" / "b.png")
+    all_refused = runner.invoke(cli, ["segment", str(tmp_path / "in"), "--cutout", str(tmp_path / "cut" / "deep")])
+    assert all_refused.exit_code == 1 and not (tmp_path / "cut").exists()
     boxed = runner.invoke(cli, ["segment", str(tmp_path / "disc.png"), "--box", "35,15,90,90",
                                 "--min-confidence", "1", "--mask", str(tmp_path / "b.png")])
     assert boxed.exit_code == 0  # with a box the user has said where the subject is: never refused as unsure
