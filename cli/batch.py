@@ -162,7 +162,7 @@ def report_record(record):
     elif record.confidence is not None:
         log.info("%s: done (confidence %.2f)", record.source, record.confidence)
     elif record.colors is not None and record.psnr is not None:
-        log.info("%s: done (%d colors, %.1f dB)", record.source, record.colors, record.psnr)
+        log.info("%s: done (%s, %.1f dB)", record.source, plural(record.colors, "color"), record.psnr)
     else:
         log.info("%s: done", record.source)
 
