@@ -197,11 +197,12 @@ def main():
         "pil-fastoctree": pillow(Image.Quantize.FASTOCTREE),
     }
     sklearn_methods = {"sk-kmeans": sklearn_kmeans, "sk-minibatch": sklearn_minibatch}
-    if args.methods:
-        chosen = set(args.methods.split(",")) | {"libimagequant"}
+    if args.methods is not None:
+        chosen = {name for name in args.methods.split(",") if name} | {"libimagequant"}
         unknown = chosen - set(methods) - set(sklearn_methods)
-        if unknown:
-            parser.error(f"unknown methods: {', '.join(sorted(unknown))}")
+        if unknown or chosen == {"libimagequant"} and "libimagequant" not in args.methods:
+            parser.error(f"unknown methods: {', '.join(sorted(unknown)) or '(none given)'}; "
+                         f"choose from {', '.join([*methods, *sklearn_methods])}")
         methods = {name: run for name, run in methods.items() if name in chosen}
         sklearn_methods = {name: run for name, run in sklearn_methods.items() if name in chosen}
     Image.MAX_IMAGE_PIXELS = None  # our own benchmark photos

@@ -224,5 +224,5 @@ def sources_or_fail(inputs, recursive):
     for warning in said:
         log.warning("warning: %s", warning.message)
     if not sources:
-        raise click.UsageError("no image files found in the inputs")
+        raise click.UsageError(f"no image files found in {', '.join(str(i) for i in inputs)}")
     return sources

@@ -48,7 +48,8 @@ class EdgesType(click.ParamType):
 @click.command()
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("--box", type=BoxType(), default=None,
-              help="Rectangle around the subject: left,top,width,height in pixels. Outside is background.")
+              help="Rectangle around the subject: left,top,width,height in pixels. Outside is background; "
+                   "parts beyond the image are clipped, and a box over the whole image counts as none.")
 @click.option("--edges", type=EdgesType(), default=",".join(EDGES), show_default=True,
               help="Without --box: image edges whose frame is background; drop one the subject touches.")
 @click.option("--mask", "mask_out", type=click.Path(path_type=str), default=None,
@@ -94,7 +95,8 @@ def segment(ctx, inputs, box, edges, mask_out, cutout_out, matting, crop, overla
     With no output option, writes NAME-mask.png and NAME-cutout.png beside each
     input. An output option names a file for one input, or a folder: then
     FOLDER/<sub-folders of the input folder>/NAME-mask.png (-cutout, -overlay).
-    Existing outputs are skipped unless --overwrite. Exit 1 if any file failed.
+    Existing outputs are skipped unless --overwrite. Exit 0 if every file succeeded, 1 if any
+    failed (a cut refused as unsure included), 2 for a usage error (found before any work).
 
     \b
     Examples:

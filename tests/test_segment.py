@@ -288,6 +288,9 @@ def test_cli_refuses_an_unsure_cut_without_a_box_and_reports_confidence(tmp_path
                                "--min-confidence", "0", "--report", str(tmp_path / "r.csv")])
     assert kept.exit_code == 0 and "done (confidence" in kept.output and (tmp_path / "m.png").exists()
     assert "confidence" in (tmp_path / "r.csv").read_text().splitlines()[0]
+    whole = runner.invoke(cli, ["segment", str(tmp_path / "busy.png"), "--box", "0,0,5000,5000",
+                                "--mask", str(tmp_path / "w.png")])
+    assert whole.exit_code == 1 and "no clear subject" in whole.output  # a box over everything says nothing
     # A folder of refused files leaves no empty output folders behind.
     (tmp_path / "in").mkdir()
     Image.fromarray(busy_scene()).save(tmp_path / "in" / "a.png")

@@ -9,7 +9,7 @@ from PIL import Image
 from ..errors import NoSubjectError
 from ..io import check_output, load_image, write_atomically
 from .confidence import MIN_CONFIDENCE
-from .foreground import EDGES, hard_labels, segment_foreground
+from .foreground import EDGES, bounds_the_subject, hard_labels, segment_foreground
 from .matting import matte_edges
 from .regions import region_overlay, segment_regions
 
@@ -124,7 +124,9 @@ def segment_file(source, settings=SegmentSettings(), *, mask_path=None, cutout_p
         mask, confidence = segment_foreground(pixels, **settings.foreground_options(n_threads),
                                               return_confidence=True)
         _check_subject(mask, settings.box)
-        if settings.box is None and settings.fg_seeds is None and confidence < settings.min_confidence:
+        # A box over the whole image says nothing: its cut is a no-box cut, refused alike.
+        told = bounds_the_subject(settings.box, mask.shape) or settings.fg_seeds is not None
+        if not told and confidence < settings.min_confidence:
             raise NoSubjectError(f"no clear subject (confidence {confidence:.2f}, below {settings.min_confidence:g}): "
                                  "give --box or seeds, or --min-confidence 0 to keep the cut", confidence)
         alpha, colors = matte_edges(pixels, mask) if settings.matting else (None, None)
