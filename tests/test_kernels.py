@@ -13,7 +13,7 @@ CHUNK = 7  # small chunks, so tiny inputs still span several
 
 
 @pytest.mark.parametrize("module", [kernels.nearest, kernels.lloyd, kernels.seeding, kernels.minibatch, kernels.histogram,
-                                    kernels.mixture])
+                                    kernels.mixture, kernels.contrast])
 def test_compiled_kernels_are_running(module):
     assert module.__file__.endswith(tuple(importlib.machinery.EXTENSION_SUFFIXES)), module.__file__
     assert "Supported prototypes" in module.__dict__[next(

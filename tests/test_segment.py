@@ -373,3 +373,25 @@ def test_the_boundary_weight_defaults_to_30_with_a_box_and_50_without(photo):
     # A box over the whole image says nothing: the frame, and its weight.
     whole = segment_foreground(photo, box=(0, 0, photo.shape[1], photo.shape[0]), random_state=0)
     np.testing.assert_array_equal(whole, framed)
+
+
+def test_band_contrast_weights_match_the_numpy_path_and_their_source():
+    from quantize import kernels
+    from quantize.segment import graphcut
+    rng = np.random.default_rng(0)
+    features = rng.normal(size=(50, 3))
+    index = rng.integers(0, 50, (37, 41)).astype(np.int32)
+    needed = rng.random((37, 41)) < 0.2
+    expected = graphcut.indexed_contrast_weights(lambda start, stop: features[index[start:stop]], index.shape, 3,
+                                                 30.0, needed)
+    for n_threads in (1, 3):
+        got = graphcut.band_contrast_weights(index, features, 30.0, needed, n_threads)
+        for (touch, values), (want_touch, want) in zip(got, expected):
+            np.testing.assert_array_equal(touch, want_touch)
+            np.testing.assert_allclose(values, want, rtol=1e-12)
+    plain = reference.load_kernel_source("_contrast_pythran")
+    for d_row, d_col, _ in graphcut.NEIGHBOURS:
+        compiled, source = np.empty(37 - d_row), np.empty(37 - d_row)
+        kernels.contrast.pair_sqdist_totals(index, features, d_row, d_col, compiled, 2)
+        plain.pair_sqdist_totals(index, features, d_row, d_col, source, 1)
+        np.testing.assert_array_equal(compiled, source)

@@ -21,7 +21,7 @@ import math
 import numpy as np
 import skimage  # submodules load on first use (lazy loader): compress-only runs skip them
 
-from .._parallel import resolve_n_threads
+from .._parallel import resolve_n_threads, threads_for
 from .._validation import check_random_state
 from ..errors import InputError
 from ..features import check_space, colors_to_features
@@ -227,9 +227,13 @@ class _Grid:
         self.inverse = histogram.inverse
         self.features = colors_to_features(histogram.colors, model.space)
         index = self.inverse.reshape(self.shape)
-        self.weights = graphcut.indexed_contrast_weights(
-            lambda start, stop: self.features[index[start:stop]], self.shape, self.features.shape[1],
-            model.smoothness, needed)
+        if needed is None:
+            self.weights = graphcut.indexed_contrast_weights(
+                lambda start, stop: self.features[index[start:stop]], self.shape, self.features.shape[1],
+                model.smoothness)
+        else:  # the full-resolution band of a large image: kernels read the colors through the index
+            self.weights = graphcut.band_contrast_weights(index, self.features, model.smoothness, needed,
+                                                          threads_for(index.size, model.n_threads))
 
     def color_weights(self, region):
         """Pixel count of each distinct color inside the (M, N) bool ``region``."""

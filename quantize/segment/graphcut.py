@@ -9,6 +9,8 @@ Boykov-Kolmogorov solver, made for exactly these grid graphs.
 import maxflow
 import numpy as np
 
+from .. import kernels
+
 # Forward neighbour offsets (row, col) and their distance factor; with their
 # mirror images they make the 8-neighbourhood. Diagonals are sqrt(2) apart.
 NEIGHBOURS = ((0, 1, 1.0), (1, 0, 1.0), (1, 1, 2 ** -0.5), (1, -1, 2 ** -0.5))
@@ -72,6 +74,35 @@ def indexed_contrast_weights(feature_rows, shape, n_channels, strength, needed=N
         values *= -beta
         np.exp(values, out=values)
         values *= strength * factor
+    return kept
+
+
+def band_contrast_weights(index, features, strength, needed, n_threads):
+    """:func:`indexed_contrast_weights` with ``needed``, for the image whose pixels
+    are rows ``index`` ((M, N) int32) of ``features`` ((n_colors, F) float64), in
+    kernels that read the colors through the index: no feature rows gathered and
+    no (M, N) array of squared differences per direction. Beta is the mean over
+    every pair, summed row by row."""
+    total_squared, n_pairs = 0.0, 0
+    for d_row, d_col, _ in NEIGHBOURS:
+        row_totals = np.empty(index.shape[0] - d_row)
+        kernels.contrast.pair_sqdist_totals(index, features, d_row, d_col, row_totals, n_threads)
+        total_squared += float(row_totals.sum())
+        n_pairs += row_totals.size * (index.shape[1] - abs(d_col))
+    mean = total_squared / max(n_pairs, 1)
+    beta = 1.0 / (2.0 * mean) if mean > 0 else 0.0
+    kept = []
+    for d_row, d_col, factor in NEIGHBOURS:
+        p, q = _pair_slices(index.shape, d_row, d_col)
+        touch = needed[p] | needed[q]
+        per_row = touch.sum(axis=1)
+        row_start = np.concatenate([[0], np.cumsum(per_row)[:-1]]).astype(np.int64)
+        values = np.empty(int(per_row.sum()))
+        kernels.contrast.touching_pair_sqdist(index, features, d_row, d_col, touch, row_start, values, n_threads)
+        values *= -beta
+        np.exp(values, out=values)
+        values *= strength * factor
+        kept.append((touch, values))
     return kept
 
 
