@@ -375,20 +375,31 @@ def test_the_boundary_weight_defaults_to_30_with_a_box_and_50_without(photo):
     np.testing.assert_array_equal(whole, framed)
 
 
-def test_band_contrast_weights_match_the_numpy_path_and_their_source():
+def test_band_contrast_weights_match_numpy_and_their_source():
     from quantize import kernels
     from quantize.segment import graphcut
     rng = np.random.default_rng(0)
     features = rng.normal(size=(50, 3))
     index = rng.integers(0, 50, (37, 41)).astype(np.int32)
     needed = rng.random((37, 41)) < 0.2
-    expected = graphcut.indexed_contrast_weights(lambda start, stop: features[index[start:stop]], index.shape, 3,
-                                                 30.0, needed)
+    image = features[index]
+    pairs = {}
+    for d_row, d_col, factor in graphcut.NEIGHBOURS:  # every pair, by plain NumPy
+        first = image[:37 - d_row, max(0, -d_col):41 - max(0, d_col)]
+        second = image[d_row:, max(0, d_col):41 + min(0, d_col)]
+        pairs[d_row, d_col] = ((first - second) ** 2).sum(axis=2)
+    beta = 1 / (2 * np.mean(np.concatenate([sq.ravel() for sq in pairs.values()])))
     for n_threads in (1, 3):
         got = graphcut.band_contrast_weights(index, features, 30.0, needed, n_threads)
-        for (touch, values), (want_touch, want) in zip(got, expected):
-            np.testing.assert_array_equal(touch, want_touch)
-            np.testing.assert_allclose(values, want, rtol=1e-12)
+        for (first_pixels, values), (d_row, d_col, factor) in zip(got, graphcut.NEIGHBOURS):
+            rows, cols = np.divmod(first_pixels, 41)
+            mates = (rows + d_row, cols + d_col)
+            assert (needed[rows, cols] | needed[mates]).all()
+            n_touching = (needed[:37 - d_row, max(0, -d_col):41 - max(0, d_col)]
+                          | needed[d_row:, max(0, d_col):41 + min(0, d_col)]).sum()
+            assert len(first_pixels) == n_touching and (np.diff(first_pixels) > 0).all()
+            squared = pairs[d_row, d_col][rows, cols - max(0, -d_col)]
+            np.testing.assert_allclose(values, 30.0 * factor * np.exp(-beta * squared), rtol=1e-12)
     plain = reference.load_kernel_source("_contrast_pythran")
     for d_row, d_col, _ in graphcut.NEIGHBOURS:
         compiled, source = np.empty(37 - d_row), np.empty(37 - d_row)

@@ -37,16 +37,11 @@ def contrast_weights(features, strength):
                                     features.shape[2], strength)
 
 
-def indexed_contrast_weights(feature_rows, shape, n_channels, strength, needed=None):
+def indexed_contrast_weights(feature_rows, shape, n_channels, strength):
     """:func:`contrast_weights` of the feature image whose rows [start, stop) are
     ``feature_rows(start, stop)`` ((stop - start, N, F) float64), made one
     neighbour direction and block of rows at a time, so an image never needs its
     (M, N, F) features at once.
-
-    With ``needed`` ((M, N) bool, the pixels a cut will decide), each direction's
-    weights are kept only for the pairs that touch a needed pixel, as (touch (bool
-    per pair), weights of those pairs): the cut reads no others, and beta is still
-    the mean over every pair of the image.
     """
     kept, total_squared, n_pairs = [], 0.0, 0
     for d_row, d_col, _ in NEIGHBOURS:
@@ -61,16 +56,10 @@ def indexed_contrast_weights(feature_rows, shape, n_channels, strength, needed=N
                 squared[start:stop] += difference  # the channels in order, as a sum over the channel axis
         total_squared += float(squared.sum())
         n_pairs += squared.size
-        if needed is None:
-            kept.append(squared)
-        else:
-            touch = needed[p] | needed[q]
-            kept.append((touch, squared[touch]))
-        del squared
+        kept.append(squared)
     mean = total_squared / max(n_pairs, 1)
     beta = 1.0 / (2.0 * mean) if mean > 0 else 0.0
-    for entry, (_, _, factor) in zip(kept, NEIGHBOURS):
-        values = entry[1] if needed is not None else entry
+    for values, (_, _, factor) in zip(kept, NEIGHBOURS):
         values *= -beta
         np.exp(values, out=values)
         values *= strength * factor
@@ -78,11 +67,13 @@ def indexed_contrast_weights(feature_rows, shape, n_channels, strength, needed=N
 
 
 def band_contrast_weights(index, features, strength, needed, n_threads):
-    """:func:`indexed_contrast_weights` with ``needed``, for the image whose pixels
-    are rows ``index`` ((M, N) int32) of ``features`` ((n_colors, F) float64), in
-    kernels that read the colors through the index: no feature rows gathered and
-    no (M, N) array of squared differences per direction. Beta is the mean over
-    every pair, summed row by row."""
+    """:func:`contrast_weights` kept only for the pairs that touch a ``needed``
+    pixel ((M, N) bool, the pixels a cut will decide; the cut reads no others),
+    as (flat index of each such pair's first pixel, int32; their weights) per
+    direction. The image's pixels are rows ``index`` ((M, N) int32) of
+    ``features`` ((n_colors, F) float64), read through the index by kernels: no
+    feature image and no (M, N) array of squared differences per direction. Beta
+    is still the mean over every pair of the image, summed row by row."""
     total_squared, n_pairs = 0.0, 0
     for d_row, d_col, _ in NEIGHBOURS:
         row_totals = np.empty(index.shape[0] - d_row)
@@ -102,8 +93,36 @@ def band_contrast_weights(index, features, strength, needed, n_threads):
         values *= -beta
         np.exp(values, out=values)
         values *= strength * factor
-        kept.append((touch, values))
+        kept.append((_first_pixels(touch, index.shape[1], d_col), values))
     return kept
+
+
+def _first_pixels(touch, n_cols, d_col):
+    """Flat index (int32) of the first pixel of each pair where ``touch``, in its
+    row-major order: 4 bytes a touching pair instead of a byte for every pair."""
+    pair = np.flatnonzero(touch)
+    rows, cols = np.divmod(pair, touch.shape[1])
+    return (rows * n_cols + cols + max(0, -d_col)).astype(np.int32)
+
+
+def _pair_ends(first_pixels, d_row, d_col, free_flat, labels):
+    """(node of p, node of q, label of p, label of q) of the pairs whose first
+    pixels p are ``first_pixels`` (flat indices); a node is -1 for a fixed pixel.
+    Found by searching the free pixels' flat positions, not through an (M, N) map
+    of nodes (72 MB on 18 MP)."""
+    p_flat = first_pixels.astype(np.int64)
+    q_flat = p_flat + d_row * labels.shape[1] + d_col
+    flat_labels = labels.ravel()
+    return _node_of(p_flat, free_flat), _node_of(q_flat, free_flat), flat_labels[p_flat], flat_labels[q_flat]
+
+
+def _node_of(flat, free_flat):
+    """Position of each flat pixel index among the sorted ``free_flat``, -1 where absent."""
+    if len(free_flat) == 0:
+        return np.full(len(flat), -1, dtype=np.int32)
+    position = np.searchsorted(free_flat, flat)
+    found = free_flat[np.minimum(position, len(free_flat) - 1)] == flat
+    return np.where(found, position, -1).astype(np.int32)
 
 
 def cut(cost_fg, cost_bg, free, labels, weights):
@@ -114,22 +133,26 @@ def cut(cost_fg, cost_bg, free, labels, weights):
     free : (M, N) bool, the pixels to decide.
     labels : (M, N) bool, the fixed label of every pixel that is not free.
     weights : from :func:`contrast_weights` on the same grid, or from
-        :func:`indexed_contrast_weights` with ``needed`` covering ``free``.
+        :func:`band_contrast_weights` with ``needed`` covering ``free``.
     Returns a new (M, N) bool mask: ``labels`` with the free pixels decided.
     """
-    index = np.full(free.shape, -1, dtype=np.int32)  # an 18 MP image has fewer than 2**31 pixels
-    n_free = int(free.sum())
-    index[free] = np.arange(n_free)
+    free_flat = np.flatnonzero(free)  # a free pixel's node is its position here
+    n_free = len(free_flat)
+    index = None  # (M, N) node of each pixel, -1 if fixed: made only for whole-grid weights
     base = np.minimum(cost_fg, cost_bg)  # only the difference matters; keep capacities >= 0
     to_source = cost_bg - base  # paid when the pixel ends on the background (sink) side
     to_sink = cost_fg - base
     edge_from, edge_to, edge_weight = [], [], []
     for (d_row, d_col, _), weight in zip(NEIGHBOURS, weights):
-        p, q = _pair_slices(free.shape, d_row, d_col)
-        ip, iq, label_p, label_q = index[p], index[q], labels[p], labels[q]
         if isinstance(weight, tuple):  # only the pairs that touch a free pixel, in the same order
-            touch, weight = weight
-            ip, iq, label_p, label_q = ip[touch], iq[touch], label_p[touch], label_q[touch]
+            first_pixels, weight = weight
+            ip, iq, label_p, label_q = _pair_ends(first_pixels, d_row, d_col, free_flat, labels)
+        else:
+            if index is None:
+                index = np.full(free.shape, -1, dtype=np.int32)  # an 18 MP image has fewer than 2**31 pixels
+                index[free] = np.arange(n_free)
+            p, q = _pair_slices(free.shape, d_row, d_col)
+            ip, iq, label_p, label_q = index[p], index[q], labels[p], labels[q]
         both = (ip >= 0) & (iq >= 0)
         edge_from.append(ip[both])
         edge_to.append(iq[both])
@@ -139,11 +162,13 @@ def cut(cost_fg, cost_bg, free, labels, weights):
             near = (i_free >= 0) & free_side
             np.add.at(to_source, i_free[near & fixed_label], weight[near & fixed_label])
             np.add.at(to_sink, i_free[near & ~fixed_label], weight[near & ~fixed_label])
+    # One at a time, so each list is freed as its array is made (the peak of an 18 MP cut).
     edge_from = np.concatenate(edge_from)
+    edge_to = np.concatenate(edge_to)
+    edge_weight = np.concatenate(edge_weight)
     graph = maxflow.Graph[float](n_free, len(edge_from))
-    nodes = graph.add_nodes(n_free)
-    graph.add_edges(nodes[edge_from], nodes[np.concatenate(edge_to)], np.concatenate(edge_weight),
-                    np.concatenate(edge_weight))
+    nodes = graph.add_nodes(n_free)  # a new graph's nodes are 0 .. n_free - 1: the free positions
+    graph.add_edges(edge_from, edge_to, edge_weight, edge_weight)  # symmetric: one array both ways
     graph.add_grid_tedges(nodes, to_source, to_sink)
     graph.maxflow()
     result = labels.copy()
