@@ -217,3 +217,15 @@ def test_expand_to_pixels_matches_numpy_for_any_thread_count(dtype):
         per_pixel = np.empty(len(inverse), dtype)
         kernels.histogram.expand_to_pixels(inverse, per_color, per_pixel, n_threads)
         np.testing.assert_array_equal(per_pixel, per_color[inverse])
+
+
+def test_counts_in_region_match_numpy_and_their_source():
+    rng = np.random.default_rng(0)
+    inverse = rng.integers(0, 40, 5000).astype(np.int32)
+    region = rng.random(5000) < 0.3
+    expected = np.bincount(inverse[region], minlength=40)
+    plain = reference.load_kernel_source("_histogram_pythran")
+    for module in (kernels.histogram, plain):
+        counts = np.zeros(40, np.int64)
+        module.counts_in_region(inverse, region, counts)
+        np.testing.assert_array_equal(counts, expected)

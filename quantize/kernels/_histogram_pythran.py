@@ -25,6 +25,7 @@ import numpy as np
 #pythran export expand_to_pixels(int32[:], uint16[:], uint16[:], int)
 #pythran export bin_sums(uint8[:,:], int, float32[:,:], float64[:], int32[:], int32[:], float64[:], float64[:,:])
 #pythran export bin_sums(uint8[:,:], int, float64[:,:], float64[:], int32[:], int32[:], float64[:], float64[:,:])
+#pythran export counts_in_region(int32[:], bool[:], int64[:])
 #pythran export row_hashes(uint32[:,:], uint32[:], int)
 #pythran export distinct_rows(uint32[:,:], uint32[:], uint32[:,:], uint32[:], int32[:], int)
 
@@ -273,6 +274,24 @@ def bin_sums(colors, bits, features, weights, bin_table, bin_of_color, bin_weigh
         for f in range(features.shape[1]):
             bin_sums[b, f] += weights[i] * features[i, f]
     return n_bins
+
+
+def counts_in_region(inverse, region, counts):
+    """Add to ``counts[c]`` the pixels of color c where ``region`` is true (a
+    boolean index and a bincount would copy the region's pixels first).
+
+    Parameters
+    ----------
+    inverse : (n_pixels,) int32, read: the color of each pixel.
+    region : (n_pixels,) bool, read.
+    counts : (n_colors,) int64, read and updated.
+
+    Returns nothing. Thread safety: serial, keeps no state and writes only
+    ``counts``: safe on separate buffers, never shared.
+    """
+    for i in range(inverse.shape[0]):
+        if region[i]:
+            counts[inverse[i]] += 1
 
 
 def row_hashes(words, hashes, n_threads):

@@ -21,6 +21,7 @@ import math
 import numpy as np
 import skimage  # submodules load on first use (lazy loader): compress-only runs skip them
 
+from .. import kernels
 from .._parallel import resolve_n_threads, threads_for
 from .._validation import check_random_state
 from ..errors import InputError
@@ -237,7 +238,9 @@ class _Grid:
 
     def color_weights(self, region):
         """Pixel count of each distinct color inside the (M, N) bool ``region``."""
-        return np.bincount(self.inverse[region.ravel()], minlength=len(self.counts)).astype(np.float64)
+        counts = np.zeros(len(self.counts), dtype=np.int64)
+        kernels.histogram.counts_in_region(self.inverse, np.ascontiguousarray(region).ravel(), counts)
+        return counts.astype(np.float64)
 
 
 def _rounds(grid, fg_hard, bg_hard, model, max_rounds):
@@ -257,10 +260,11 @@ def _round(grid, mask, free, model):
     if not mask.any() or mask.all() or not free.any():
         return mask
     colors_free = grid.inverse[free.ravel()]
+    inside = grid.color_weights(mask)
+    outside = grid.counts - inside  # the rest of each color's pixels: one pass over the image, not two
     costs = []
-    for region, n_codewords in ((mask, model.n_fg), (~mask, model.n_bg)):
-        mixture = fit_mixture(grid.features, grid.color_weights(region), n_codewords,
-                              model.rng, model.n_threads)
+    for weights, n_codewords in ((inside, model.n_fg), (outside, model.n_bg)):
+        mixture = fit_mixture(grid.features, weights, n_codewords, model.rng, model.n_threads)
         costs.append(mixture.negative_log_likelihood(grid.features, model.n_threads)[colors_free])
     return graphcut.cut(costs[0], costs[1], free, mask, grid.weights)
 
