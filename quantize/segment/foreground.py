@@ -222,7 +222,9 @@ class _Grid:
     the pairs that touch ``needed`` pixels only, when given)."""
 
     def __init__(self, pixels, model, needed=None):
-        histogram = color_histogram(pixels, model.n_threads)
+        # The full-resolution grid of a large image: its 64 MB table are 3.6 bytes of every
+        # pixel of 18 MP, held through the cut otherwise.
+        histogram = color_histogram(pixels, model.n_threads, release_table=needed is not None)
         self.shape = pixels.shape[:2]
         self.counts = histogram.counts
         self.inverse = histogram.inverse
