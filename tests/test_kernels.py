@@ -136,7 +136,8 @@ def _seed(module, X, w, k, n_preset, draws):
     n = module.kmeans_plusplus(X, w, centers, n_preset, draws, indices, np.full(len(X), np.inf),
                                np.zeros(len(X), np.int64), np.zeros(n_chunks), np.zeros((n_chunks, t)),
                                np.zeros((t, X.shape[1])), np.zeros((t, k)), np.zeros(k),
-                               np.zeros(t, np.int64), CHUNK, 2)
+                               np.zeros(t, np.int64), np.empty((n_chunks, X.shape[1])),
+                               np.empty((n_chunks, X.shape[1])), np.empty(n_chunks), CHUNK, 2)
     return n, centers, indices
 
 
@@ -154,6 +155,23 @@ def test_seeding_kernel_matches_source_and_greedy_rule(dtype, n_preset):
     np.testing.assert_array_equal(centers[n_preset:], X[indices[n_preset:]].astype(np.float64))
     if n_preset == 0:
         assert indices.tolist() == reference.kmeans_plusplus(X, w, 6, draws)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_seeding_skips_far_blocks_without_changing_the_draws(dtype):
+    # Tight clusters, listed cluster by cluster (as colors are, bin by bin): most
+    # 7-row blocks lie far from each new candidate, so the kernel skips them; the
+    # greedy rule computed on every row must still pick the same rows.
+    rng = np.random.default_rng(2)
+    sites = rng.uniform(0, 100, (12, 3))
+    X = (np.repeat(sites, 14, axis=0) + rng.normal(0, 0.5, (168, 3))).astype(dtype)
+    w = rng.uniform(0.5, 2.0, len(X))
+    draws = rng.random((10, 4))
+    n, centers, indices = _seed(kernels.seeding, X, w, 10, 0, draws)
+    assert n == 10
+    assert indices.tolist() == reference.kmeans_plusplus(X, w, 10, draws)
+    plain = _seed(reference.load_kernel_source("_seeding_pythran"), X, w, 10, 0, draws)
+    np.testing.assert_array_equal(indices, plain[2])
 
 
 def test_seeding_stops_when_every_point_is_a_center():

@@ -300,3 +300,16 @@ def test_scikit_learn_pipelines_and_grid_search_take_the_estimators(data, estima
                           error_score="raise").fit(X)
     assert search.best_params_ == {"n_clusters": 12}  # score is minus the inertia: more clusters, higher
     assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+
+
+def test_a_fit_for_its_centers_alone_moves_them_as_a_labelled_fit():
+    from quantize.engine.lloyd import lloyd
+    X, _, _ = reference.blobs(3000, 3, 12, seed=4)
+    X = X.astype(np.float32)
+    w = np.random.default_rng(4).uniform(0.5, 2.0, len(X))
+    init = X[:12].astype(np.float64)
+    labelled = lloyd(X, w, init, 5, 0.0, 2)
+    alone = lloyd(X, w, init, 5, 0.0, 2, labelled=False)
+    np.testing.assert_array_equal(alone.centers, labelled.centers)
+    assert (alone.n_iter, alone.converged) == (labelled.n_iter, labelled.converged)
+    assert alone.labels is None and alone.inertia is None

@@ -182,24 +182,27 @@ def _fit_centers(colors, features, weights, n_learned, rng, n_threads, preset=No
     levels = [level for level in levels if len(level[0]) >= MIN_BINS_PER_CLUSTER * k]
     levels.append((features, weights, None, False))
     fitted = None
+    # The last level (all colors) is fitted for its centers alone: the remap labels
+    # the colors with the palette, so the fit's own labels would go unused.
     for X, w, _, coarse in levels:
         X = np.ascontiguousarray(X, dtype=np.float32)
         tol = weighted_tolerance(X, w, COARSE_TOL if coarse else FINE_TOL, n_threads)
         if fitted is None:
             restarts = min(MAX_RESTARTS, max(1, RESTART_BUDGET // k)) if coarse else 1
-            fitted = _best_seeded_fit(X, w, k, rng, n_threads, preset, fixed, tol, restarts)
+            fitted = _best_seeded_fit(X, w, k, rng, n_threads, preset, fixed, tol, restarts, labelled=coarse)
         else:  # refine the coarser level's centers, starting from their geometry
             fitted = lloyd(X, w, fitted.centers, MAX_ITER if coarse else MAX_ITER_FINE, tol, n_threads, fixed,
-                           fitted.geometry)
+                           fitted.geometry, labelled=coarse)
     return fitted.centers
 
 
-def _best_seeded_fit(X, w, k, rng, n_threads, preset, fixed, tol, restarts):
+def _best_seeded_fit(X, w, k, rng, n_threads, preset, fixed, tol, restarts, labelled):
     best = None
+    labelled = labelled or restarts > 1  # restarts are compared by their inertia
     for _ in range(restarts):
         seeds, _ = plusplus_centers(X, w, k, rng, default_local_trials(k), n_threads, preset)
         seeds = filled_with_copies(seeds, k)  # fewer bins than clusters: copies, relocated by Lloyd
-        result = lloyd(X, w, seeds, MAX_ITER, tol, n_threads, fixed)
+        result = lloyd(X, w, seeds, MAX_ITER, tol, n_threads, fixed, labelled=labelled)
         if best is None or result.inertia < best.inertia:
             best = result
     return best

@@ -106,5 +106,7 @@ def plusplus_centers(X, sample_weight, n_clusters, rng, n_local_trials, n_thread
         np.full(n, np.inf), np.zeros(n, dtype=np.int64), np.zeros(n_blocks),
         np.zeros((n_blocks, n_local_trials)), np.zeros((n_local_trials, X.shape[1])),
         np.zeros((n_local_trials, n_clusters)), np.zeros(n_clusters),
-        np.zeros(n_local_trials, dtype=np.int64), BLOCK_ROWS, max(1, min(n_threads, n // ROWS_PER_THREAD)))
+        np.zeros(n_local_trials, dtype=np.int64), np.empty((n_blocks, X.shape[1])),
+        np.empty((n_blocks, X.shape[1])), np.empty(n_blocks), BLOCK_ROWS,
+        max(1, min(n_threads, n // ROWS_PER_THREAD)))
     return centers[:n_centers], indices[:n_centers]
