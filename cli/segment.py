@@ -28,7 +28,7 @@ class BoxType(click.ParamType):
         except ValueError:
             self.fail(f"{value!r} is not four integers X,Y,W,H (left, top, width, height)", param, ctx)
         if width <= 0 or height <= 0:
-            self.fail(f"{value!r} has zero size: width and height must be > 0", param, ctx)
+            self.fail(f"{value!r}: width and height must be at least 1, got {width} and {height}", param, ctx)
         return x, y, width, height
 
 

@@ -106,8 +106,8 @@ def test_mask_follows_exif_orientation(tmp_path):
 
 
 @pytest.mark.parametrize("box, message", [
-    ((0, 0, 0, 10), "zero size"),
-    ((10, 10, 5, -1), "zero size"),
+    ((0, 0, 0, 10), "at least 1, got 0 and 10"),
+    ((10, 10, 5, -1), "at least 1, got 5 and -1"),
     ((500, 10, 20, 20), "outside"),
     ((-50, -50, 20, 20), "outside"),
     ((1, 2, 3), "four integers"),
@@ -231,7 +231,7 @@ def test_cli_segment_writes_outputs(tmp_path, disc_image):
     again = runner.invoke(cli, ["segment", str(source), "--box", "35,15,90,90", "--mask", str(tmp_path / "m.png")])
     assert again.exit_code == 0 and "1 skipped" in again.output
     bad = runner.invoke(cli, ["segment", str(source), "--box", "0,0,0,9", "--mask", str(tmp_path / "n.png")])
-    assert bad.exit_code == 2 and "0,0,0,9' has zero size" in bad.output
+    assert bad.exit_code == 2 and "'0,0,0,9': width and height must be at least 1, got 0 and 9" in bad.output
     usage = runner.invoke(cli, ["segment", str(source), "--box", "1,2"])
     assert usage.exit_code == 2
 

@@ -64,8 +64,8 @@ class OutputPlan:
         source = self._inputs.get(real) or self._input_inodes.get(_inode(target))
         if source is not None and not (self.in_place and owner is not None and _real(owner) == _real(source)):
             hint = hint if owner is not None and _real(owner) == _real(source) else ""
-            raise UsageError(f"{target}: is the input {source}; an output never replaces an input: "
-                             f"choose another output{hint}")
+            which = "an input" if str(target) == str(source) else f"the input {source} (the same file)"
+            raise UsageError(f"{target}: is {which}; an output never replaces an input: choose another output{hint}")
         if real in self._claimed:
             first = self._claimed[real]
             whose = f"of {owner}" if first == owner else f"(of {first or 'the run'} and {owner or 'the run'})"

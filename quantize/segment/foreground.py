@@ -62,7 +62,7 @@ def segment_foreground(image, box=None, *, fg_seeds=None, bg_seeds=None, edges=E
     box : (x, y, width, height), optional
         A rectangle around the subject, in pixels (x = column, y = row of the
         top-left corner). Pixels outside it are background. Parts beyond the
-        image are clipped; a box outside the image or of zero size is an error.
+        image are clipped; a box outside the image, or a width or height below 1, is an error.
     fg_seeds, bg_seeds : ndarray (M, N) bool, optional
         Pixels known to be foreground / background (scribbles, points).
     edges : iterable of {"top", "bottom", "left", "right"}
@@ -169,13 +169,14 @@ def hard_labels(shape, box, fg_seeds, bg_seeds, edges):
 
 def check_box(box, shape):
     """(top, bottom, left, right) of ``box`` (x, y, width, height) clipped to an
-    image of ``shape``; InputError for a box of zero size or outside the image."""
+    image of ``shape``; InputError for a box without area or outside the image."""
     try:
         x, y, width, height = (int(v) for v in box)
     except (TypeError, ValueError):
         raise InputError(f"box must be four integers (x, y, width, height), got {box!r}") from None
     if width <= 0 or height <= 0:
-        raise InputError(f"box {x},{y},{width},{height} has zero size: width and height must be > 0")
+        raise InputError(f"box {x},{y},{width},{height}: width and height must be at least 1, "
+                         f"got {width} and {height}")
     rows, cols = shape
     top, bottom, left, right = max(0, y), min(rows, y + height), max(0, x), min(cols, x + width)
     if top >= bottom or left >= right:
