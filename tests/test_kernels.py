@@ -71,9 +71,10 @@ def test_center_geometry_repairs_the_order_after_centers_move(move, n_sorted):
     geometry = CenterGeometry.of(centers)
     moved = centers + rng.normal(scale=move, size=centers.shape)
     dist = np.sqrt(((moved[:, None] - moved[None]) ** 2).sum(axis=2))
+    unknown = np.full(12, np.inf)  # no bounds to carry over: every row recomputed
     for module in (kernels.nearest, reference.load_kernel_source("_nearest_pythran")):
         order, cc = geometry.order.copy(), np.empty_like(geometry.cc_sorted)
-        module.center_geometry(moved, order, cc, n_sorted, 2)
+        module.center_geometry(moved, order, cc, n_sorted, unknown, np.inf, 2)
         np.testing.assert_array_equal(order[:, 0], np.arange(12))
         np.testing.assert_array_equal(np.sort(order, axis=1), np.tile(np.arange(12), (12, 1)))
         along = np.take_along_axis(dist, order, axis=1)
@@ -81,6 +82,29 @@ def test_center_geometry_repairs_the_order_after_centers_move(move, n_sorted):
         rest_min = np.minimum.accumulate(along[:, ::-1], axis=1)[:, ::-1]
         np.testing.assert_allclose(cc[:, :n_sorted], along[:, :n_sorted], rtol=1e-12)
         np.testing.assert_allclose(cc[:, n_sorted:], rest_min[:, n_sorted:], rtol=1e-12)
+
+
+def test_center_geometry_carries_the_rest_bounds_over_small_moves():
+    rng = np.random.default_rng(5)
+    centers = rng.normal(size=(40, 3))
+    n_sorted = 8
+    geometry = CenterGeometry.of(centers)
+    moved = centers + rng.normal(scale=0.002, size=centers.shape)
+    shift = np.sqrt(((moved - centers) ** 2).sum(axis=1))
+    dist = np.sqrt(((moved[:, None] - moved[None]) ** 2).sum(axis=2))
+    for module in (kernels.nearest, reference.load_kernel_source("_nearest_pythran")):
+        order, cc = geometry.order.copy(), geometry.cc_sorted.copy()
+        module.center_geometry(moved, order, cc, n_sorted, shift, shift.max(), 2)
+        kept = np.isclose(cc[:, n_sorted:], geometry.cc_sorted[:, n_sorted:] - (shift + shift.max())[:, None],
+                          rtol=0, atol=1e-12).all(axis=1)
+        assert kept.mean() > 0.5  # most rows took no distance to the rest
+        np.testing.assert_array_equal(order[:, 0], np.arange(40))
+        along = np.take_along_axis(dist, order, axis=1)
+        suffix_min = np.minimum.accumulate(along[:, ::-1], axis=1)[:, ::-1]
+        assert (cc[:, 1:] <= suffix_min[:, 1:] + 1e-12).all()  # lower bounds on every later center
+        assert (np.diff(cc, axis=1) >= -1e-12).all()           # never decreasing along a row
+        np.testing.assert_allclose(cc[:, 1], np.sort(dist, axis=1)[:, 1], rtol=1e-12)  # the nearest, exact
+        assert (along[:, 1:n_sorted] == np.sort(along[:, 1:n_sorted], axis=1)).all()  # the sorted part
 
 
 def _lloyd_step(module, X, w, centers, labels, upper, lower, shift, other_shift):

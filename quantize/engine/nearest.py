@@ -10,24 +10,31 @@ class CenterGeometry:
     """Distances between centers, in each center's neighbour order, for the pruned
     nearest-center search (see _nearest_pythran). The first ``update`` sorts each
     row (NumPy's sort is 6x Pythran's here); later ones repair the order of the
-    SORTED_NEIGHBOURS nearest, as Lloyd moves centers little per step."""
+    SORTED_NEIGHBOURS nearest, as Lloyd moves centers little per step, and lower
+    the bounds on the rest by how far the centers moved."""
 
     SORTED_NEIGHBOURS = 32
 
     def __init__(self, k):
         self.order = None
-        self.cc_sorted = np.empty((k, k))  # (k, k) distance bounds along each row's order
+        self.cc_sorted = np.zeros((k, k))  # (k, k) distance bounds along each row's order
         self.half_gap = np.empty(k)        # half the distance to the nearest other center
+        self._centers = None               # the centers cc_sorted was made for
 
     def update(self, centers, n_threads):
         if self.order is None:
             sqdist = _pairwise_sqdist(centers)
             np.fill_diagonal(sqdist, -1.0)  # each center first in its own row
             self.order = np.argsort(sqdist, axis=1)
+            shift = np.full(len(centers), np.inf)  # no bounds yet: every row computed
+        else:
+            shift = np.sqrt(((centers - self._centers) ** 2).sum(axis=1))
         n_threads = threads_for(len(centers) ** 2, n_threads)  # the work grows with pairs of centers
         kernels.nearest.center_geometry(centers, self.order, self.cc_sorted,
-                                        min(len(centers), self.SORTED_NEIGHBOURS), n_threads)
+                                        min(len(centers), self.SORTED_NEIGHBOURS), shift, float(shift.max()),
+                                        n_threads)
         self.half_gap[:] = self.cc_sorted[:, 1] / 2 if len(centers) > 1 else np.inf
+        self._centers = np.array(centers, dtype=np.float64)
         return self
 
     @classmethod

@@ -26,7 +26,7 @@ wrapper releases it around the call), so Python threads can run kernels at once.
 """
 import numpy as np
 
-#pythran export center_geometry(float64[:,:], int64[:,:], float64[:,:], int, int)
+#pythran export center_geometry(float64[:,:], int64[:,:], float64[:,:], int, float64[:], float64, int)
 #pythran export assign_nearest(float32[:,:], float64[:,:], int64[:,:], float64[:,:], int32[:], float64[:], float64[:], bool, int, int)
 #pythran export assign_nearest(float64[:,:], float64[:,:], int64[:,:], float64[:,:], int32[:], float64[:], float64[:], bool, int, int)
 #pythran export labelled_sqdist(float32[:,:], float64[:,:], int32[:], float64[:], int, int)
@@ -34,9 +34,9 @@ import numpy as np
 #pythran export dither_floyd_steinberg(float32[:,:,:], float64[:,:], int64[:,:], float64[:,:], float64[:], float64[:], float64, int32[:,:])
 
 
-def _geometry_row(centers, order, cc_bound, a, n_sorted):
+def _geometry_row(centers, order, cc_bound, a, n_sorted, shift, max_shift):
     k, n_features = centers.shape
-    for m in range(k):  # squared distances along the old order; a itself first
+    for m in range(n_sorted):  # squared distances of the sorted neighbours; a itself first
         j = order[a, m]
         d = -1.0
         if j != a:
@@ -44,6 +44,33 @@ def _geometry_row(centers, order, cc_bound, a, n_sorted):
             for f in range(n_features):
                 t = centers[a, f] - centers[j, f]
                 d += t * t
+        cc_bound[a, m] = d
+    if n_sorted < k:
+        # The rest kept a lower bound on their distances; moved centers lower it by
+        # at most a's shift and the largest other shift. Sorted neighbours nearer
+        # than that bound are the nearest centers; the others' bounds are capped at
+        # it. While at least half are, no distance to the rest is needed (at
+        # k = 256, 32 of 256 per row).
+        decay = shift[a] + max_shift
+        nearest_rest = cc_bound[a, n_sorted] - decay
+        _sort_prefix(order, cc_bound, a, n_sorted)
+        n_clear = 0
+        if nearest_rest > 0.0:
+            while n_clear < n_sorted and cc_bound[a, n_clear] < nearest_rest * nearest_rest:
+                n_clear += 1
+        if 2 * n_clear >= n_sorted:
+            for m in range(n_sorted, k):
+                cc_bound[a, m] -= decay
+            cc_bound[a, 0] = 0.0
+            for m in range(1, n_sorted):
+                cc_bound[a, m] = min(np.sqrt(cc_bound[a, m]), nearest_rest)
+            return
+    for m in range(n_sorted, k):  # the rest's squared distances along the old order
+        j = order[a, m]
+        d = 0.0
+        for f in range(n_features):
+            t = centers[a, f] - centers[j, f]
+            d += t * t
         cc_bound[a, m] = d
     # The order was sorted for centers that have since moved a little: an
     # insertion sort repairs the first n_sorted in a few swaps per row, and any
@@ -79,23 +106,46 @@ def _geometry_row(centers, order, cc_bound, a, n_sorted):
         cc_bound[a, m] = np.sqrt(cc_bound[a, m])
 
 
-def center_geometry(centers, order, cc_bound, n_sorted, n_threads):
+def _sort_prefix(order, cc_bound, a, n_sorted):
+    """Insertion sort of row a's first n_sorted entries by cc_bound."""
+    for m in range(1, n_sorted):
+        p = m
+        j = order[a, p]
+        d = cc_bound[a, p]
+        while p > 0 and cc_bound[a, p - 1] > d:
+            order[a, p] = order[a, p - 1]
+            cc_bound[a, p] = cc_bound[a, p - 1]
+            p -= 1
+        order[a, p] = j
+        cc_bound[a, p] = d
+
+
+def center_geometry(centers, order, cc_bound, n_sorted, shift, max_shift, n_threads):
     """Bring the neighbour order of every center up to date for moved centers.
 
     ``order[a]`` is a permutation of the centers whose first ``n_sorted`` entries
     were the nearest to center a, in order, for recent centers. Afterwards they
     are again, and ``cc_bound[a, m]`` is the distance from a to ``order[a, m]``
-    for m < n_sorted, beyond that the smallest distance to any of ``order[a, m:]``.
-    The search rarely looks past the first few dozen neighbours; keeping only
-    those sorted and repairing rather than re-sorting costs 0.3 ms at k = 256 (a
-    compiled argsort per call: 2.5 ms). The driver sorts from scratch.
+    for m < n_sorted, beyond that a lower bound on the smallest distance to any
+    of ``order[a, m:]``, never decreasing along the row. The search rarely looks
+    past the first few dozen neighbours; keeping only those sorted and repairing
+    rather than re-sorting costs 0.3 ms at k = 256 (a compiled argsort per call:
+    2.5 ms). The driver sorts from scratch.
+
+    A row whose rest, by its old bound lowered by the moves, stays beyond all its
+    sorted neighbours keeps that lowered bound (no distances to the rest); any
+    other row recomputes the rest's distances and repairs its order.
 
     Parameters
     ----------
     centers : (k, n_features) float64, read.
     order : (k, k) int64, read and updated in place; each row a permutation of range(k).
-    cc_bound : (k, k) float64, written (the driver's ``CenterGeometry.cc_sorted``).
+    cc_bound : (k, k) float64, read and written (the driver's ``CenterGeometry.cc_sorted``):
+        on entry the bounds for the centers before they moved (read only beyond n_sorted).
     n_sorted : int, neighbours kept sorted per row, 1 <= n_sorted <= k (driver: min(k, 32)).
+    shift : (k,) float64, read: how far each center moved since ``cc_bound`` was made
+        (inf makes every row recompute).
+    max_shift : float, the largest of ``shift``.
     n_threads : int, OpenMP threads over the rows (centers).
 
     Returns nothing. Thread safety: keeps no module-level state and writes only
@@ -104,7 +154,7 @@ def center_geometry(centers, order, cc_bound, n_sorted, n_threads):
     """
     #omp parallel for schedule(static) num_threads(n_threads)
     for a in range(centers.shape[0]):
-        _geometry_row(centers, order, cc_bound, a, n_sorted)
+        _geometry_row(centers, order, cc_bound, a, n_sorted, shift, max_shift)
 
 
 def _assign_chunk(X, centers, order, cc_bound, labels, dist, lower, need_second, start, stop):
