@@ -75,6 +75,23 @@ def test_large_image_takes_the_coarse_to_fine_path():
     assert iou(mask, truth) >= 0.97
 
 
+def test_very_large_image_is_refined_at_an_intermediate_scale(monkeypatch):
+    from quantize.segment import foreground
+    image = textured((1400, 1600), 5)
+    rows, cols = np.mgrid[:1400, :1600]
+    truth = ((rows - 700) / 450) ** 2 + ((cols - 800) / 560) ** 2 < 1
+    image[truth] = (60, 200, 90)
+    box = (150, 150, 1300, 1100)  # 1.4 M free pixels: a coarse factor of 6, above REFINE_STEP
+    bands = []
+    band = foreground._band
+    monkeypatch.setattr(foreground, "_band", lambda mask, radius: bands.append(mask.shape) or band(mask, radius))
+    mask = quantize.segment_foreground(image, box=box, random_state=0)
+    assert bands == [(700, 800), (1400, 1600)]  # the intermediate scale, then full resolution
+    assert iou(mask, truth) >= 0.97
+    monkeypatch.setattr(foreground, "REFINE_STEP", 10 ** 9)  # one refinement, in a band a coarse pixel wide
+    assert iou(mask, quantize.segment_foreground(image, box=box, random_state=0)) >= 0.995
+
+
 def test_seeds_are_obeyed(disc_image):
     image, disc = disc_image
     fg_seeds = np.zeros(disc.shape, bool)
