@@ -1,5 +1,7 @@
 """Foreground extraction, the graph cut and the mixture likelihood, on synthetic
 images with known masks, against a NumPy reference, and through the CLI."""
+import io
+
 import numpy as np
 import pytest
 import reference
@@ -423,3 +425,15 @@ def test_band_contrast_weights_match_numpy_and_their_source():
         kernels.contrast.pair_sqdist_totals(index, features, d_row, d_col, compiled, 2)
         plain.pair_sqdist_totals(index, features, d_row, d_col, source, 1)
         np.testing.assert_array_equal(compiled, source)
+
+
+@pytest.mark.parametrize("mode", ["RGB", "RGBA"])
+def test_photo_pngs_decode_to_their_pixels(mode):
+    from quantize.segment.cutout import _photo_png
+    pixels = textured((37, 53), 6, 0, 256)
+    if mode == "RGBA":
+        pixels = np.dstack([pixels, textured((37, 53), 7, 0, 256)[:, :, 0]])
+    content = _photo_png(Image.fromarray(pixels, mode), None)
+    with Image.open(io.BytesIO(content)) as back:
+        assert back.mode == mode
+        np.testing.assert_array_equal(np.asarray(back), pixels)

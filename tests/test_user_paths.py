@@ -411,6 +411,8 @@ CASES = [
          r"in/sub/corrupt.png: .*3 files: 2 done", exist=("cut/a-cutout.png", "cut/sub/b-cutout.png")),
     Case("segment beside the input", "segment cat.png --box 40,30,160,120", 0,
          exist=("cat-mask.png", "cat-cutout.png")),
+    Case("segment keeps the color profile", "segment cat.png --box 40,30,160,120 --cutout c.png --overlay o.png", 0,
+         check=lambda d: has_icc(d / "c.png") and has_icc(d / "o.png") and mode(d / "c.png") == "RGBA"),
     Case("segment --labels beside the input", "segment cat.png --labels 4", 0,
          exist=("cat-labels.png",), absent=("cat-cutout.png",)),
     Case("segment keeps an existing mask when the cutout is missing", "segment cat.png --box 40,30,160,120 "
