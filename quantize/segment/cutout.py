@@ -176,7 +176,7 @@ def _photo_png(picture, icc_profile):
     import oxipng  # only when a photo is written: keeps the CLI's import time
 
     color_type = oxipng.ColorType.rgba() if picture.mode == "RGBA" else oxipng.ColorType.rgb()
-    raw = oxipng.RawImage(np.asarray(picture).tobytes(), picture.width, picture.height, color_type=color_type)
+    raw = oxipng.RawImage(picture.tobytes(), picture.width, picture.height, color_type=color_type)
     if icc_profile:
         raw.add_icc_profile(icc_profile)
     return raw.create_optimized_png(level=0, filter=[oxipng.RowFilter.MinSum],
