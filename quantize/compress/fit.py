@@ -60,13 +60,14 @@ def fit_palette(image, n_colors, *, space="oklab", random_state=None, locked_col
 def fitted_codebook(pixels, n_colors, space, random_state, palette, locked_colors, alpha_threshold,
                     weigh_smoothness, n_threads):
     """(pixels matched to the codebook, their histogram, its colors' features in
-    ``space``, the Codebook): given by ``palette``, or learned."""
+    ``space``, the Codebook, a CenterGeometry of centers near its entries or None):
+    the codebook given by ``palette``, or learned."""
     rng = check_random_state(random_state)
     if palette is not None:
         book = fixed_codebook(np.asarray(palette), pixels, space)
         pixels = book.match_channels(pixels)
         histogram = color_histogram(pixels, n_threads)
-        return pixels, histogram, colors_to_features(histogram.colors, space, np.float32), book
+        return pixels, histogram, colors_to_features(histogram.colors, space, np.float32), book, None
     n_colors = check_n_colors(n_colors)
     locked = None if locked_colors is None else Codebook(np.asarray(locked_colors), space).palette
     histogram = color_histogram(pixels, n_threads)
@@ -77,8 +78,8 @@ def fitted_codebook(pixels, n_colors, space, random_state, palette, locked_color
         known = features[:, 0] if space == "oklab" and histogram.colors.shape[1] == 3 else None
         fitted = ColorHistogram(histogram.colors, smoothness_weights(histogram, pixels.shape, known, n_threads),
                                 histogram.inverse)
-    book = learn_palette(fitted, features, n_colors, space, rng, n_threads, locked, alpha_threshold)
-    return pixels, histogram, features, book
+    book, geometry = learn_palette(fitted, features, n_colors, space, rng, n_threads, locked, alpha_threshold)
+    return pixels, histogram, features, book, geometry
 
 
 def smoothness_weights(histogram, shape, lightness=None, n_threads=1):
@@ -133,7 +134,9 @@ def check_n_colors(n_colors):
 
 def learn_palette(histogram, features, n_colors, space, rng, n_threads, locked=None, alpha_threshold=8):
     """Fit a Codebook of ``n_colors`` to an image's ColorHistogram, whose colors are
-    ``features`` (float32) in ``space``."""
+    ``features`` (float32) in ``space``. Returns (the Codebook, the fit's last
+    CenterGeometry when the palette is its centers rounded, entry for entry, else
+    None): the remap repairs it for the palette instead of sorting anew."""
     colors, weights = histogram.colors, histogram.counts.astype(np.float64)
     reserved = []
     if colors.shape[1] == 4:
@@ -153,7 +156,8 @@ def learn_palette(histogram, features, n_colors, space, rng, n_threads, locked=N
         raise InputError(f"n_colors={n_colors} leaves no color for the visible pixels after {taken}; "
                          "ask for more colors")
     if n_learned == 0 or not visible.any():
-        return Codebook(np.array(reserved, dtype=np.uint8).reshape(-1, colors.shape[1]), space)
+        return Codebook(np.array(reserved, dtype=np.uint8).reshape(-1, colors.shape[1]), space), None
+    geometry = None
     if visible.sum() <= n_learned:
         if visible.sum() < n_learned:
             n_visible = int(visible.sum())
@@ -166,15 +170,17 @@ def learn_palette(histogram, features, n_colors, space, rng, n_threads, locked=N
         preset = colors_to_features(locked, space) if locked is not None else None
         if not visible.all():  # a boolean index copies (1 ms for 113 000 colors)
             colors, features, weights = colors[visible], features[visible], weights[visible]
-        centers = _fit_centers(colors, features, weights, n_learned, rng, n_threads, preset)
+        centers, geometry = _fit_centers(colors, features, weights, n_learned, rng, n_threads, preset)
         learned = Codebook.from_centers(centers, space).palette
         if locked is not None:
             learned = learned[len(locked):]
-    return Codebook(np.vstack([np.array(reserved, dtype=np.uint8).reshape(-1, colors.shape[1]), learned]), space)
+    book = Codebook(np.vstack([np.array(reserved, dtype=np.uint8).reshape(-1, colors.shape[1]), learned]), space)
+    return book, None if reserved else geometry
 
 
 def _fit_centers(colors, features, weights, n_learned, rng, n_threads, preset=None):
-    """Weighted k-means of the colors, coarse to fine; preset centers stay fixed."""
+    """Weighted k-means of the colors, coarse to fine; preset centers stay fixed.
+    Returns (centers, the fit's CenterGeometry)."""
     n_fixed = 0 if preset is None else len(preset)
     k = n_learned + n_fixed
     fixed = np.arange(k) < n_fixed
@@ -193,7 +199,7 @@ def _fit_centers(colors, features, weights, n_learned, rng, n_threads, preset=No
         else:  # refine the coarser level's centers, starting from their geometry
             fitted = lloyd(X, w, fitted.centers, MAX_ITER if coarse else MAX_ITER_FINE, tol, n_threads, fixed,
                            fitted.geometry, labelled=coarse)
-    return fitted.centers
+    return fitted.centers, fitted.geometry
 
 
 def _best_seeded_fit(X, w, k, rng, n_threads, preset, fixed, tol, restarts, labelled):

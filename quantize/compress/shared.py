@@ -79,7 +79,7 @@ def learn_shared_palette(paths, n_colors, *, space="oklab", random_state=0, max_
     histogram = ColorHistogram(colors_of_codes(codes), pooled[codes], np.empty(0, dtype=np.int32))
     features = colors_to_features(histogram.colors, space, np.float32)
     n_threads = resolve_n_threads(None)
-    book = learn_palette(histogram, features, n_colors, space, check_random_state(random_state), n_threads)
+    book, _ = learn_palette(histogram, features, n_colors, space, check_random_state(random_state), n_threads)
     labels = book.encode_features(features, n_threads)
     weights = np.bincount(labels, weights=histogram.counts, minlength=len(book.palette))
     order = np.argsort(-weights, kind="stable")  # most used first, as every palette
