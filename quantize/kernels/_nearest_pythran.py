@@ -76,27 +76,17 @@ def _geometry_row(centers, order, cc_bound, a, n_sorted, shift, max_shift):
     # insertion sort repairs the first n_sorted in a few swaps per row, and any
     # center of the rest now nearer than the last of them trades places with it
     # and is inserted too, so they are the n_sorted nearest. The rest stay unsorted.
+    _sort_prefix(order, cc_bound, a, n_sorted)
     last = n_sorted - 1
-    for m in range(1, k):
-        p = m
-        if m > last:
-            if not cc_bound[a, m] < cc_bound[a, last]:
-                continue
+    for m in range(n_sorted, k):
+        if cc_bound[a, m] < cc_bound[a, last]:
             j = order[a, m]
             d = cc_bound[a, m]
             order[a, m] = order[a, last]
             cc_bound[a, m] = cc_bound[a, last]
             order[a, last] = j
             cc_bound[a, last] = d
-            p = last
-        j = order[a, p]
-        d = cc_bound[a, p]
-        while p > 0 and cc_bound[a, p - 1] > d:
-            order[a, p] = order[a, p - 1]
-            cc_bound[a, p] = cc_bound[a, p - 1]
-            p -= 1
-        order[a, p] = j
-        cc_bound[a, p] = d
+            _sink(order, cc_bound, a, last)
     smallest = np.inf  # the rest: the smallest distance to any center from m on
     for m in range(k - 1, n_sorted - 1, -1):
         smallest = min(smallest, cc_bound[a, m])
@@ -109,15 +99,20 @@ def _geometry_row(centers, order, cc_bound, a, n_sorted, shift, max_shift):
 def _sort_prefix(order, cc_bound, a, n_sorted):
     """Insertion sort of row a's first n_sorted entries by cc_bound."""
     for m in range(1, n_sorted):
-        p = m
-        j = order[a, p]
-        d = cc_bound[a, p]
-        while p > 0 and cc_bound[a, p - 1] > d:
-            order[a, p] = order[a, p - 1]
-            cc_bound[a, p] = cc_bound[a, p - 1]
-            p -= 1
-        order[a, p] = j
-        cc_bound[a, p] = d
+        _sink(order, cc_bound, a, m)
+
+
+def _sink(order, cc_bound, a, start):
+    """Move row a's entry ``start`` down past the entries before it that are farther."""
+    p = start
+    j = order[a, p]
+    d = cc_bound[a, p]
+    while p > 0 and cc_bound[a, p - 1] > d:
+        order[a, p] = order[a, p - 1]
+        cc_bound[a, p] = cc_bound[a, p - 1]
+        p -= 1
+    order[a, p] = j
+    cc_bound[a, p] = d
 
 
 def center_geometry(centers, order, cc_bound, n_sorted, shift, max_shift, n_threads):
