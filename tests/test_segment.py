@@ -310,6 +310,7 @@ def test_cli_refuses_an_unsure_cut_without_a_box_and_reports_confidence(tmp_path
     whole = runner.invoke(cli, ["segment", str(tmp_path / "busy.png"), "--box", "0,0,5000,5000",
                                 "--mask", str(tmp_path / "w.png")])
     assert whole.exit_code == 1 and "no clear subject" in whole.output  # a box over everything says nothing
+    assert "a box over the whole image marks no background: give a tighter --box" in whole.output
     # A folder of refused files leaves no empty output folders behind.
     (tmp_path / "in").mkdir()
     Image.fromarray(busy_scene()).save(tmp_path / "in" / "a.png")

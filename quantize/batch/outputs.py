@@ -118,7 +118,8 @@ def output_folder(output, inputs, n_sources):
             raise UsageError(f"{output}: is a file, not a folder for the outputs")
         for folder in (Path(i) for i in inputs if Path(i).is_dir()):
             if Path(_real(output)).is_relative_to(_real(folder)):
-                raise UsageError(f"{output}: is inside the input folder {folder}, where the next run over "
+                where = "is the input folder" if _real(output) == _real(folder) else "is inside the input folder"
+                raise UsageError(f"{output}: {where} {folder}, where the next run over "
                                  "it would take the outputs for inputs; choose a folder outside it")
         return output
     if several:

@@ -127,8 +127,10 @@ def segment_file(source, settings=SegmentSettings(), *, mask_path=None, cutout_p
         # A box over the whole image says nothing: its cut is a no-box cut, refused alike.
         told = bounds_the_subject(settings.box, mask.shape) or settings.fg_seeds is not None
         if not told and confidence < settings.min_confidence:
+            hint = ("a box over the whole image marks no background: give a tighter --box or seeds"
+                    if settings.box is not None else "give --box or seeds")
             raise NoSubjectError(f"no clear subject (confidence {confidence:.2f}, below {settings.min_confidence:g}): "
-                                 "give --box or seeds, or --min-confidence 0 to keep the cut", confidence)
+                                 f"{hint}, or --min-confidence 0 to keep the cut", confidence)
         alpha, colors = matte_edges(pixels, mask) if settings.matting else (None, None)
         if alpha is not None:  # soft edges stop where the user said background or foreground is
             fg_hard, bg_hard = hard_labels(mask.shape, settings.box, settings.fg_seeds, settings.bg_seeds,
