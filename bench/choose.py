@@ -18,7 +18,7 @@ from PIL import Image
 import quantize
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from kmeans import DEFAULT_IMAGES, LARGE  # noqa: E402
+from kmeans import DEFAULT_IMAGES  # noqa: E402
 
 TARGET_PIXELS = 400_000
 
