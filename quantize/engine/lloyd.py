@@ -27,7 +27,7 @@ class LloydResult:
     inertia: float       # None likewise
     n_iter: int
     converged: bool
-    geometry: CenterGeometry  # of the final centers, to start a next fit from them
+    geometry: CenterGeometry  # of the last centers labelled, repaired by a next fit that starts from these
 
 
 def _relocate_empty(sums, weights, X, sample_weight, centers, labels, fixed, n_threads):

@@ -214,16 +214,17 @@ def _extract(pixels, fg_hard, bg_hard, model, max_rounds):
     coarse = _Grid(_downscale(pixels, factor), model)
     coarse_mask = _rounds(coarse, _shrink(fg_hard, factor, any_pixel=True),
                           _shrink(bg_hard, factor, any_pixel=False), model, max_rounds)
+    mask, scale = coarse_mask, factor  # the latest cut, in blocks of scale x scale pixels
     if factor > REFINE_STEP:  # a level between, so the full-resolution band stays narrow
         middle = -(-factor // REFINE_STEP)
         fg_middle, bg_middle = _shrink(fg_hard, middle, any_pixel=True), _shrink(bg_hard, middle, any_pixel=False)
-        mask = (_resample(coarse_mask, factor, middle, fg_middle.shape) | fg_middle) & ~bg_middle
-        decide = _band(mask, -(-factor // middle)) & ~(fg_middle | bg_middle)
-        coarse_mask = _round(_Grid(_downscale(pixels, middle), model, needed=decide), mask, decide, model)
-        factor = middle
-    mask = (_resample(coarse_mask, factor, 1, pixels.shape[:2]) | fg_hard) & ~bg_hard
+        start = (_resample(mask, factor, middle, fg_middle.shape) | fg_middle) & ~bg_middle
+        decide = _band(start, -(-factor // middle)) & ~(fg_middle | bg_middle)
+        mask = _round(_Grid(_downscale(pixels, middle), model, needed=decide), start, decide, model)
+        scale = middle
+    mask = (_resample(mask, scale, 1, pixels.shape[:2]) | fg_hard) & ~bg_hard
     # Only a band around the coarser boundary is decided again, at full resolution.
-    decide = _band(mask, factor) & free
+    decide = _band(mask, scale) & free
     return _round(_Grid(pixels, model, needed=decide), mask, decide, model)
 
 
@@ -234,9 +235,9 @@ def _band(mask, radius):
 
 
 def _resample(mask, factor, finer, shape):
-    """A mask of blocks of ``factor`` pixels on the grid of blocks of ``finer``
-    pixels (a divisor of nothing in particular), ``shape`` blocks: each takes the
-    coarse block under its center."""
+    """A mask on a grid of ``factor`` x ``factor``-pixel blocks, on a grid of ``finer``
+    x ``finer``-pixel blocks instead (``shape`` of them; ``finer`` need not divide
+    ``factor``): each finer block takes the coarse block under its center."""
     rows = np.minimum((np.arange(shape[0]) * finer + finer // 2) // factor, mask.shape[0] - 1)
     cols = np.minimum((np.arange(shape[1]) * finer + finer // 2) // factor, mask.shape[1] - 1)
     return mask[rows[:, None], cols[None, :]]
