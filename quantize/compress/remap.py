@@ -43,7 +43,7 @@ def remap(pixels, histogram, features, book, strength, n_threads, icc_profile, g
     # Palette entries ranked by use, counted on the histogram rather than per pixel.
     dither = strength > 0
     if dither:
-        labels = _dither(histogram, features, book, geometry, pixels.shape, strength, n_threads)
+        labels = _dither(histogram, features, book, centers, geometry, pixels.shape, strength, n_threads)
         counts = np.bincount(labels.ravel(), minlength=len(book.palette))
     else:
         counts = np.bincount(color_labels, weights=histogram.counts, minlength=len(book.palette))
@@ -95,11 +95,11 @@ def _pixel_mse(pixels, palette, labels, block_rows=256):
     return total / (COLOR_CHANNELS * n_visible) if n_visible else 0.0
 
 
-def _dither(histogram, features, book, geometry, shape, strength, n_threads):
-    """Floyd-Steinberg labels (M, N). Fully transparent pixels take the transparent
-    entry and pass no error on: the colors under them are invisible."""
+def _dither(histogram, features, book, centers, geometry, shape, strength, n_threads):
+    """Floyd-Steinberg labels (M, N) against ``centers``, the codebook's entries in
+    its space. Fully transparent pixels take the transparent entry and pass no
+    error on: the colors under them are invisible."""
     image = np.ascontiguousarray(features[histogram.inverse].reshape(shape[0], shape[1], -1))
-    centers = book.centers
     labels = np.full(shape[:2], -1, dtype=np.int32)  # -1: to be dithered
     invisible = np.flatnonzero(book.palette[:, 3] == 0) if book.palette.shape[1] == 4 else []
     if len(invisible) and histogram.colors.shape[1] == 4:
