@@ -115,8 +115,9 @@ def _lloyd_step(module, X, w, centers, labels, upper, lower, shift, other_shift)
     changed = np.empty(n_chunks, np.int64)
     labels, upper, lower = labels.copy(), upper.copy(), lower.copy()
     module.cluster_sums(X, w, labels, sums, weights, CHUNK, 2)
-    module.lloyd_step(X, w, centers, g.order, g.cc_sorted, g.half_gap, shift, other_shift, labels,
-                      upper, lower, sums, weights, changed, CHUNK, 2)
+    near_shift, far_bound = g.neighbour_bounds(shift)
+    module.lloyd_step(X, w, centers, g.order, g.cc_sorted, g.half_gap, shift, other_shift, near_shift,
+                      far_bound, labels, upper, lower, sums, weights, changed, CHUNK, 2)
     return labels, upper, lower, sums, weights, changed
 
 
@@ -142,6 +143,39 @@ def test_lloyd_step_matches_reference_and_source(dtype):
         np.testing.assert_allclose(weights.sum(axis=0)[j], w[members].sum(), rtol=1e-12)
         np.testing.assert_allclose(sums.sum(axis=0)[j], (w[members, None] * X[members]).sum(axis=0),
                                    rtol=1e-6, atol=1e-9)
+
+
+def test_lloyd_step_bounds_a_row_by_its_centers_neighbours():
+    # 64 clusters on a grid; every center moves a little, and center 0 a long way,
+    # to the middle between its neighbours 1 and 4: rows of those clusters may now
+    # be nearer to it, rows far away cannot. The largest move alone (Hamerly's
+    # bound) would search twice as many rows as the neighbours' moves do.
+    rng = np.random.default_rng(7)
+    grid = np.stack(np.meshgrid(np.arange(4), np.arange(4), np.arange(4), indexing="ij"), -1).reshape(-1, 3)
+    old_centers = grid[:, ::-1].astype(np.float64)
+    X = old_centers[rng.integers(0, 64, 4000)] + rng.normal(0, 0.35, (4000, 3))
+    w = rng.uniform(0.5, 2.0, len(X))
+    labels, upper, lower = _assign(kernels.nearest, X, old_centers, True)
+    centers = old_centers + rng.normal(0, 0.01, old_centers.shape)
+    centers[0] = (old_centers[1] + old_centers[4]) / 2
+    shift = np.sqrt(((centers - old_centers) ** 2).sum(axis=1))
+    other = np.array([np.delete(shift, j).max() for j in range(len(shift))])
+    got = _lloyd_step(kernels.lloyd, X, w, centers, labels, upper, lower, shift, other)
+    plain = _lloyd_step(reference.load_kernel_source("_lloyd_pythran"), X, w, centers, labels,
+                        upper, lower, shift, other)
+    for a, b in zip(got, plain):
+        np.testing.assert_array_equal(a, b)
+    new_labels, new_upper, new_lower = got[:3]
+    ref_labels, ref_dist, ref_second = reference.nearest(X, centers)
+    np.testing.assert_array_equal(new_labels, ref_labels)
+    assert (ref_labels != labels).sum() > 20  # center 0 took rows from its neighbours
+    assert (new_upper >= ref_dist - 1e-12).all() and (new_lower <= ref_second + 1e-12).all()
+    # A searched row leaves with its exact second distance; Hamerly's bound alone
+    # would search every row whose distance to its moved center passes it.
+    searched = np.isclose(new_lower, ref_second, rtol=0, atol=1e-12)
+    to_own = np.sqrt(((X - centers[labels]) ** 2).sum(axis=1))
+    hamerly_searches = to_own > np.maximum(lower - other[labels], CenterGeometry.of(centers).half_gap[labels])
+    assert searched.mean() < 0.6 * hamerly_searches.mean()
 
 
 def test_labelled_sqdist_matches_reference():

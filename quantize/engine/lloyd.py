@@ -120,8 +120,10 @@ def lloyd(X, sample_weight, centers, max_iter, tol, n_threads, fixed=None, geome
 def _e_step(X, sample_weight, centers, geometry, upper_shift, lower_shift, labels, upper, lower,
             sums, weights, changed, n_threads):
     geometry.update(centers, n_threads)
+    near_shift, far_bound = geometry.neighbour_bounds(upper_shift)
     kernels.lloyd.lloyd_step(X, sample_weight, centers, geometry.order, geometry.cc_sorted,
-                             geometry.half_gap, upper_shift, lower_shift, labels, upper, lower,
+                             geometry.half_gap, upper_shift, lower_shift, near_shift, far_bound,
+                             labels, upper, lower,
                              sums, weights, changed, CHUNK_ROWS, threads_for(len(X), n_threads))
 
 

@@ -37,6 +37,16 @@ class CenterGeometry:
         self._centers = np.array(centers, dtype=np.float64)
         return self
 
+    def neighbour_bounds(self, shift):
+        """For the centers last updated, moved by ``shift`` (k,) since the bounds of a
+        Lloyd step were set: (the largest move among each center's sorted neighbours,
+        a lower bound on its distance to every other center)."""
+        k = len(shift)
+        n_sorted = min(k, self.SORTED_NEIGHBOURS)
+        near_shift = shift[self.order[:, 1:n_sorted]].max(axis=1, initial=0.0)
+        far_bound = self.cc_sorted[:, n_sorted] if n_sorted < k else np.full(k, np.inf)
+        return near_shift, np.ascontiguousarray(far_bound)
+
     @classmethod
     def of(cls, centers, n_threads=1):
         return cls(len(centers)).update(centers, n_threads)

@@ -14,8 +14,8 @@ wrapper releases it around the call), so Python threads can run kernels at once.
 """
 import numpy as np
 
-#pythran export lloyd_step(float32[:,:], float64[:], float64[:,:], int64[:,:], float64[:,:], float64[:], float64[:], float64[:], int32[:], float64[:], float64[:], float64[:,:,:], float64[:,:], int64[:], int, int)
-#pythran export lloyd_step(float64[:,:], float64[:], float64[:,:], int64[:,:], float64[:,:], float64[:], float64[:], float64[:], int32[:], float64[:], float64[:], float64[:,:,:], float64[:,:], int64[:], int, int)
+#pythran export lloyd_step(float32[:,:], float64[:], float64[:,:], int64[:,:], float64[:,:], float64[:], float64[:], float64[:], float64[:], float64[:], int32[:], float64[:], float64[:], float64[:,:,:], float64[:,:], int64[:], int, int)
+#pythran export lloyd_step(float64[:,:], float64[:], float64[:,:], int64[:,:], float64[:,:], float64[:], float64[:], float64[:], float64[:], float64[:], int32[:], float64[:], float64[:], float64[:,:,:], float64[:,:], int64[:], int, int)
 #pythran export cluster_sums(float32[:,:], float64[:], int32[:], float64[:,:,:], float64[:,:], int, int)
 #pythran export cluster_sums(float64[:,:], float64[:], int32[:], float64[:,:,:], float64[:,:], int, int)
 #pythran export weighted_moments(float32[:,:], float64[:], float64[:], float64[:,:,:], int, int)
@@ -23,13 +23,15 @@ import numpy as np
 
 
 def _lloyd_chunk(X, sample_weight, centers, order, cc_bound, half_gap, upper_shift,
-                 lower_shift, labels, upper, lower, sums, weights, c, start, stop):
+                 lower_shift, near_shift, far_bound, labels, upper, lower, sums, weights, c, start, stop):
     k, n_features = centers.shape
     changed = 0
     for i in range(start, stop):
         a = labels[i]
         u = upper[i] + upper_shift[a]
-        l = lower[i] - lower_shift[a]
+        # The second nearest is a near neighbour of a, whose bound moved by at most
+        # near_shift[a], or one of the rest, at least far_bound[a] - u away.
+        l = min(lower[i] - near_shift[a], max(far_bound[a] - u, lower[i] - lower_shift[a]))
         bound = max(l, half_gap[a])
         if u <= bound:
             upper[i] = u
@@ -79,13 +81,16 @@ def _lloyd_chunk(X, sample_weight, centers, order, cc_bound, half_gap, upper_shi
 
 
 def lloyd_step(X, sample_weight, centers, order, cc_bound, half_gap, upper_shift,
-               lower_shift, labels, upper, lower, sums, weights, changed,
+               lower_shift, near_shift, far_bound, labels, upper, lower, sums, weights, changed,
                chunk_rows, n_threads):
     """One Lloyd E-step with Hamerly bounds, keeping the cluster sums up to date.
 
     On entry ``labels``, ``upper`` and ``lower`` are valid for the previous centers,
     which moved by at most ``upper_shift[a]`` (center a) and ``lower_shift[a]`` (any
-    other center), and chunk c's weighted sums per cluster are in ``sums[c]``
+    other center). A row's second nearest is one of a's sorted neighbours, which
+    moved by at most ``near_shift[a]``, or one of the rest, at least ``far_bound[a]``
+    from a: at k = 256 the largest move of all is often several times that of a's
+    neighbours, and the bound it alone gives fails for half the rows. Chunk c's weighted sums per cluster are in ``sums[c]``
     (n_clusters, n_features) and ``weights[c]``. Rows whose bounds prove their label
     right are not searched. On exit the labels are those of the nearest
     ``centers``, the sums match them, and ``changed[c]`` counts chunk c's changes.
@@ -101,6 +106,10 @@ def lloyd_step(X, sample_weight, centers, order, cc_bound, half_gap, upper_shift
     half_gap : (k,) float64, read (``CenterGeometry.half_gap``: cc_sorted[:, 1] / 2).
     upper_shift : (k,) float64, read: how far each center moved since the bounds were set.
     lower_shift : (k,) float64, read: the largest move of any other center.
+    near_shift : (k,) float64, read: the largest move of the centers ``order[a, 1:n]``,
+        a's sorted neighbours (n = min(k, ``CenterGeometry.SORTED_NEIGHBOURS``)).
+    far_bound : (k,) float64, read: a lower bound on the distance from center a to
+        each of the rest, ``order[a, n:]`` (``cc_bound[a, n]``; inf when n = k).
     labels : (n_samples,) int32, read and updated in place.
     upper : (n_samples,) float64, read and updated: bound on the distance to its center.
     lower : (n_samples,) float64, read and updated: bound on the second nearest distance.
@@ -119,7 +128,7 @@ def lloyd_step(X, sample_weight, centers, order, cc_bound, half_gap, upper_shift
     #omp parallel for schedule(dynamic) num_threads(n_threads)
     for c in range(sums.shape[0]):
         changed[c] = _lloyd_chunk(X, sample_weight, centers, order, cc_bound,
-                                  half_gap, upper_shift, lower_shift, labels, upper,
+                                  half_gap, upper_shift, lower_shift, near_shift, far_bound, labels, upper,
                                   lower, sums, weights, c, c * chunk_rows,
                                   min(n, (c + 1) * chunk_rows))
 
