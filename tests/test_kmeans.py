@@ -313,3 +313,20 @@ def test_a_fit_for_its_centers_alone_moves_them_as_a_labelled_fit():
     np.testing.assert_array_equal(alone.centers, labelled.centers)
     assert (alone.n_iter, alone.converged) == (labelled.n_iter, labelled.converged)
     assert alone.labels is None and alone.inertia is None
+
+
+@pytest.mark.parametrize("labelled", [True, False])
+def test_a_fits_bounds_label_rows_for_other_centers_as_a_fresh_search(labelled):
+    # The remap labels a photo's colors with the palette, the fit's centers rounded,
+    # from the bounds the fit left. Here the centers move by more than rounding
+    # would, so bounds taken without the move would give wrong labels.
+    from quantize.engine.lloyd import lloyd, nearest_labels
+    from quantize.engine.nearest import CenterGeometry
+    X, _, _ = reference.blobs(6000, 3, 40, seed=5)
+    X = X.astype(np.float32)
+    w = np.random.default_rng(5).uniform(0.5, 2.0, len(X))
+    fit = lloyd(X, w, X[:40].astype(np.float64), 4, 0.0, 2, labelled=labelled)
+    moved = fit.centers + np.random.default_rng(6).normal(0, 0.05, fit.centers.shape)
+    labels = nearest_labels(X, fit.bounds, moved, CenterGeometry.of(moved, 2), 2)
+    np.testing.assert_array_equal(labels, reference.nearest(X, moved)[0])
+    assert (labels != reference.nearest(X, fit.bounds.centers)[0]).sum() > 10  # the move changed some

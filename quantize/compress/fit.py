@@ -60,8 +60,8 @@ def fit_palette(image, n_colors, *, space="oklab", random_state=None, locked_col
 def fitted_codebook(pixels, n_colors, space, random_state, palette, locked_colors, alpha_threshold,
                     weigh_smoothness, n_threads):
     """(pixels matched to the codebook, their histogram, its colors' features in
-    ``space``, the Codebook, a CenterGeometry of centers near its entries or None):
-    the codebook given by ``palette``, or learned."""
+    ``space``, the Codebook, the fit of the histogram's colors whose centers are the
+    codebook's entries unrounded, or None): the codebook given by ``palette``, or learned."""
     rng = check_random_state(random_state)
     if palette is not None:
         book = fixed_codebook(np.asarray(palette), pixels, space)
@@ -78,8 +78,8 @@ def fitted_codebook(pixels, n_colors, space, random_state, palette, locked_color
         known = features[:, 0] if space == "oklab" and histogram.colors.shape[1] == 3 else None
         fitted = ColorHistogram(histogram.colors, smoothness_weights(histogram, pixels.shape, known, n_threads),
                                 histogram.inverse)
-    book, geometry = learn_palette(fitted, features, n_colors, space, rng, n_threads, locked, alpha_threshold)
-    return pixels, histogram, features, book, geometry
+    book, fit = learn_palette(fitted, features, n_colors, space, rng, n_threads, locked, alpha_threshold)
+    return pixels, histogram, features, book, fit
 
 
 def smoothness_weights(histogram, shape, lightness=None, n_threads=1):
@@ -134,9 +134,10 @@ def check_n_colors(n_colors):
 
 def learn_palette(histogram, features, n_colors, space, rng, n_threads, locked=None, alpha_threshold=8):
     """Fit a Codebook of ``n_colors`` to an image's ColorHistogram, whose colors are
-    ``features`` (float32) in ``space``. Returns (the Codebook, the fit's last
-    CenterGeometry when the palette is its centers rounded, entry for entry, else
-    None): the remap repairs it for the palette instead of sorting anew."""
+    ``features`` (float32) in ``space``. Returns (the Codebook, the fit's
+    LloydResult when the palette is its centers rounded, entry for entry, and its
+    rows are the histogram's colors, else None): the remap starts from its geometry
+    and bounds instead of searching anew."""
     colors, weights = histogram.colors, histogram.counts.astype(np.float64)
     reserved = []
     if colors.shape[1] == 4:
@@ -157,7 +158,7 @@ def learn_palette(histogram, features, n_colors, space, rng, n_threads, locked=N
                          "ask for more colors")
     if n_learned == 0 or not visible.any():
         return Codebook(np.array(reserved, dtype=np.uint8).reshape(-1, colors.shape[1]), space), None
-    geometry = None
+    fit = None
     if visible.sum() <= n_learned:
         if visible.sum() < n_learned:
             n_visible = int(visible.sum())
@@ -170,17 +171,17 @@ def learn_palette(histogram, features, n_colors, space, rng, n_threads, locked=N
         preset = colors_to_features(locked, space) if locked is not None else None
         if not visible.all():  # a boolean index copies (1 ms for 113 000 colors)
             colors, features, weights = colors[visible], features[visible], weights[visible]
-        centers, geometry = _fit_centers(colors, features, weights, n_learned, rng, n_threads, preset)
-        learned = Codebook.from_centers(centers, space).palette
+        fit = _fit_centers(colors, features, weights, n_learned, rng, n_threads, preset)
+        learned = Codebook.from_centers(fit.centers, space).palette
         if locked is not None:
             learned = learned[len(locked):]
     book = Codebook(np.vstack([np.array(reserved, dtype=np.uint8).reshape(-1, colors.shape[1]), learned]), space)
-    return book, None if reserved else geometry
+    return book, None if reserved or not visible.all() else fit
 
 
 def _fit_centers(colors, features, weights, n_learned, rng, n_threads, preset=None):
     """Weighted k-means of the colors, coarse to fine; preset centers stay fixed.
-    Returns (centers, the fit's CenterGeometry)."""
+    Returns the last level's LloydResult, fitted on these colors."""
     n_fixed = 0 if preset is None else len(preset)
     k = n_learned + n_fixed
     fixed = np.arange(k) < n_fixed
@@ -199,7 +200,7 @@ def _fit_centers(colors, features, weights, n_learned, rng, n_threads, preset=No
         else:  # refine the coarser level's centers, starting from their geometry
             fitted = lloyd(X, w, fitted.centers, MAX_ITER if coarse else MAX_ITER_FINE, tol, n_threads, fixed,
                            fitted.geometry, labelled=coarse)
-    return fitted.centers, fitted.geometry
+    return fitted
 
 
 def _best_seeded_fit(X, w, k, rng, n_threads, preset, fixed, tol, restarts, labelled):

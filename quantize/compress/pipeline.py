@@ -73,10 +73,10 @@ def compress_image(image, n_colors, *, space="oklab", dither=False, random_state
     check_space(space)
     strength = dither_strength(dither)
     n_threads = resolve_n_threads(n_threads)
-    pixels, histogram, features, book, geometry = fitted_codebook(
+    pixels, histogram, features, book, fit = fitted_codebook(
         loaded.pixels, n_colors, space, random_state, palette, locked_colors, alpha_threshold, weigh_smoothness,
         n_threads)
-    return remap(pixels, histogram, features, book, strength, n_threads, loaded.icc_profile, geometry)
+    return remap(pixels, histogram, features, book, strength, n_threads, loaded.icc_profile, fit)
 
 
 def compress_to_quality(image, target_psnr, *, max_colors=MAX_COLORS, **options):

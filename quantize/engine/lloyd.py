@@ -21,6 +21,17 @@ from .seeding import filled_with_copies
 
 
 @dataclass(frozen=True)
+class RowBounds:
+    """Each row's label and bounds, as a Lloyd E-step keeps them, for ``centers``:
+    ``upper`` (n,) bounds the distance to its center from above, ``lower`` (n,) the
+    distance to any other from below."""
+    labels: np.ndarray
+    upper: np.ndarray
+    lower: np.ndarray
+    centers: np.ndarray
+
+
+@dataclass(frozen=True)
 class LloydResult:
     centers: np.ndarray  # (k, n_features) float64
     labels: np.ndarray   # (n_samples,) int32; None when the fit was not asked for labels
@@ -28,6 +39,7 @@ class LloydResult:
     n_iter: int
     converged: bool
     geometry: CenterGeometry  # of the last centers labelled, repaired by a next fit that starts from these
+    bounds: RowBounds    # for the last centers labelled: nearest_labels takes them to other centers
 
 
 def _relocate_empty(sums, weights, X, sample_weight, centers, labels, fixed, n_threads):
@@ -80,6 +92,7 @@ def lloyd(X, sample_weight, centers, max_iter, tol, n_threads, fixed=None, geome
     k = len(centers)
     geometry = CenterGeometry.of(centers, n_threads) if geometry is None else geometry.update(centers, n_threads)
     labels, upper, lower = assign_labels(X, centers, n_threads, need_second=True, geometry=geometry)
+    labelled_for = centers
     sums = np.empty((n_chunks(n), k, n_features))
     weights = np.empty((n_chunks(n), k))
     changed = np.empty(n_chunks(n), dtype=np.int64)
@@ -107,14 +120,38 @@ def lloyd(X, sample_weight, centers, max_iter, tol, n_threads, fixed=None, geome
             break
         _e_step(X, sample_weight, centers, geometry, upper_shift, lower_shift, labels, upper,
                 lower, sums, weights, changed, n_threads)
+        labelled_for = centers
     converged = strict or stuck or n_iter < max_iter
     if not labelled:
-        return LloydResult(centers, None, None, n_iter, converged, geometry)
+        return LloydResult(centers, None, None, n_iter, converged, geometry,
+                           RowBounds(labels, upper, lower, labelled_for))
     if not strict:  # bring the labels up to date with the final centers
         _e_step(X, sample_weight, centers, geometry, upper_shift, lower_shift, labels, upper,
                 lower, sums, weights, changed, n_threads)
+        labelled_for = centers
     inertia = float(np.sum(sample_weight * labelled_sqdist(X, centers, labels, n_threads)))
-    return LloydResult(centers, labels, inertia, n_iter, converged, geometry)
+    return LloydResult(centers, labels, inertia, n_iter, converged, geometry,
+                       RowBounds(labels, upper, lower, labelled_for))
+
+
+def nearest_labels(X, bounds, centers, geometry, n_threads):
+    """The nearest of ``centers`` for every row of X, from the RowBounds a fit left
+    for nearby centers: one E-step, searching only the rows whose bounds fail, where
+    a fresh search starts at every row (the remap of a sample photo's colors at
+    k = 256: 2.5-2.9 ms against 3.5-4.1). ``geometry``: the CenterGeometry of ``centers``. Consumes ``bounds``: its arrays
+    are updated in place and its labels returned."""
+    n, n_features = X.shape
+    shift, other_shift = _shifts(bounds.centers, centers)
+    near_shift, far_bound = geometry.neighbour_bounds(shift)
+    # The step keeps cluster sums up to date as rows move; nobody needs them here.
+    # Zero weights from calloc: the pages are never written.
+    sums = np.zeros((n_chunks(n), len(centers), n_features))
+    weights = np.zeros((n_chunks(n), len(centers)))
+    kernels.lloyd.lloyd_step(X, np.zeros(n), centers, geometry.order, geometry.cc_sorted, geometry.half_gap,
+                             shift, other_shift, near_shift, far_bound, bounds.labels, bounds.upper,
+                             bounds.lower, sums, weights, np.empty(n_chunks(n), dtype=np.int64), CHUNK_ROWS,
+                             threads_for(n, n_threads))
+    return bounds.labels
 
 
 def _e_step(X, sample_weight, centers, geometry, upper_shift, lower_shift, labels, upper, lower,
