@@ -428,9 +428,12 @@ def test_band_contrast_weights_match_numpy_and_their_source():
         np.testing.assert_array_equal(compiled, source)
 
 
+@pytest.mark.parametrize("large", [False, True])
 @pytest.mark.parametrize("mode", ["RGB", "RGBA"])
-def test_photo_pngs_decode_to_their_pixels(mode):
+def test_photo_pngs_decode_to_their_pixels(mode, large, monkeypatch):
     from quantize.segment.cutout import _photo_png
+    if large:  # the other row filter, without a photo of millions of pixels
+        monkeypatch.setattr("quantize.segment.cutout.LARGE_PHOTO_PIXELS", 1)
     pixels = textured((37, 53), 6, 0, 256)
     if mode == "RGBA":
         pixels = np.dstack([pixels, textured((37, 53), 7, 0, 256)[:, :, 0]])

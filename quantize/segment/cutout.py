@@ -169,19 +169,30 @@ def _write_png(target, picture, icc_profile, overwrite):
     write_atomically(target, lambda f: f.write(content), overwrite=overwrite)
 
 
+# From this size on, a photo's rows are all filtered by their difference from the row
+# above instead of the filter of least sum chosen per row: on cutouts of three real
+# photos of 4-18 MP, 1.5-2.1x faster to encode (17.9 MP: 1.25 s against 2.17 s), in
+# 94-106% of the bytes; on the 0.1-0.3 MP samples the choice per row costs nothing
+# and saves 1-4%.
+LARGE_PHOTO_PIXELS = 2_000_000
+
+
 def _photo_png(picture, icc_profile):
-    """PNG bytes of an RGB(A) photo (a cutout, an overlay): rows filtered by the least
-    sum of absolute differences, as Pillow does, and deflated by libdeflate, through
-    oxipng. On photo cutouts of 4 and 18 MP: 1.4-2x faster than Pillow's zlib at its
-    default level (18 MP: 2.0 s against 3.4 s), in 98-102% of its bytes; gray masks
-    stay with Pillow, 3x faster there."""
+    """PNG bytes of an RGB(A) photo (a cutout, an overlay), deflated by libdeflate
+    through oxipng: rows filtered by the least sum of absolute differences, as Pillow
+    does, or on large photos by the row above (``LARGE_PHOTO_PIXELS``). On the 18 MP
+    astronaut's cutout the first took 2.0 s against Pillow's 3.4 s at its default
+    level; the second, in alternating runs, 0.7x the first's time in 92% of its
+    bytes. Gray masks stay with Pillow, 3x faster there."""
     import oxipng  # only when a photo is written: keeps the CLI's import time
 
     color_type = oxipng.ColorType.rgba() if picture.mode == "RGBA" else oxipng.ColorType.rgb()
     raw = oxipng.RawImage(picture.tobytes(), picture.width, picture.height, color_type=color_type)
     if icc_profile:
         raw.add_icc_profile(icc_profile)
-    return raw.create_optimized_png(level=0, filter=[oxipng.RowFilter.MinSum],
+    large = picture.width * picture.height >= LARGE_PHOTO_PIXELS
+    row_filter = oxipng.RowFilter.Up if large else oxipng.RowFilter.MinSum
+    return raw.create_optimized_png(level=0, filter=[row_filter],
                                     deflate=oxipng.Deflaters.libdeflater(6), bit_depth_reduction=False,
                                     color_type_reduction=False, palette_reduction=False, grayscale_reduction=False)
 
