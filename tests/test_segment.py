@@ -5,6 +5,7 @@ import io
 import numpy as np
 import pytest
 import reference
+import skimage
 from click.testing import CliRunner
 from conftest import SAMPLES
 from PIL import Image
@@ -441,3 +442,25 @@ def test_photo_pngs_decode_to_their_pixels(mode, large, monkeypatch):
     with Image.open(io.BytesIO(content)) as back:
         assert back.mode == mode
         np.testing.assert_array_equal(np.asarray(back), pixels)
+
+
+@pytest.mark.parametrize("factor", [2, 3, 7])
+def test_downscale_is_scikit_images_block_mean(factor):
+    # Integer sums, then a rounded division: the same bytes as the float means of
+    # downscale_local_mean (rounded to even at .5, which factor 2 hits often; edge
+    # blocks padded with zeros), which the cut's coarse levels were measured with.
+    from quantize.segment.foreground import _downscale
+    pixels = np.random.default_rng(factor).integers(0, 256, (53, 38, 3), dtype=np.uint8)
+    expected = np.dstack([np.rint(skimage.transform.downscale_local_mean(pixels[:, :, c].astype(np.float32),
+                                                                         (factor, factor))).astype(np.uint8)
+                          for c in range(3)])
+    np.testing.assert_array_equal(_downscale(pixels, factor, 2), expected)
+
+
+@pytest.mark.parametrize("factor", [2, 3, 7])
+def test_shrink_marks_blocks_as_scikit_images_block_mean(factor):
+    from quantize.segment.foreground import _shrink
+    mask = np.random.default_rng(factor).random((53, 38)) < 0.3
+    fraction = skimage.transform.downscale_local_mean(mask.astype(np.float32), (factor, factor))
+    np.testing.assert_array_equal(_shrink(mask, factor, True, 2), fraction > 0)
+    np.testing.assert_array_equal(_shrink(mask, factor, False, 2), fraction >= 0.5)

@@ -1,4 +1,5 @@
-"""Pythran kernels for the graph cut's contrast term on a color-indexed image.
+"""Pythran kernels for segmentation's grids: block sums for a downscaled image, and
+the graph cut's contrast term on a color-indexed image.
 
 Plain Python compiled by Pythran (OpenMP); the tests also import it uncompiled.
 The image is an (M, N) index into a table of color features, so no (M, N, F)
@@ -12,8 +13,24 @@ Compiled, each exported kernel runs with the GIL released (Pythran's generated
 wrapper releases it around the call), so Python threads can run kernels at once.
 """
 
+#pythran export block_sums(uint8[:,:,:], int, int64[:,:,:], int)
 #pythran export pair_sqdist_totals(int32[:,:], float64[:,:], int, int, float64[:], int)
 #pythran export touching_pair_sqdist(int32[:,:], float64[:,:], int, int, bool[:,:], int64[:], float64[:], int)
+
+
+def block_sums(pixels, factor, sums, n_threads):
+    """``sums[i, j]``: the sum of ``pixels`` (M, N, C) uint8 over the block of rows
+    i * factor up to (i + 1) * factor and columns likewise, cut by the image's edge;
+    ``sums`` (ceil(M / factor), ceil(N / factor), C) int64 must be zero on entry.
+    Parallel over rows of blocks: each thread writes its own rows of ``sums``."""
+    n_rows, n_cols, n_channels = pixels.shape
+    #omp parallel for schedule(static) num_threads(n_threads)
+    for i in range(sums.shape[0]):
+        for r in range(i * factor, min(n_rows, (i + 1) * factor)):
+            for j in range(sums.shape[1]):
+                for c in range(j * factor, min(n_cols, (j + 1) * factor)):
+                    for f in range(n_channels):
+                        sums[i, j, f] += pixels[r, c, f]
 
 
 def _pair_sqdist(features, a, b):

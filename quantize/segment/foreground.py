@@ -211,16 +211,18 @@ def _extract(pixels, fg_hard, bg_hard, model, max_rounds):
     factor = math.ceil(math.sqrt(free.sum() / COARSE_PIXELS))
     if factor <= 1:
         return _rounds(_Grid(pixels, model), fg_hard, bg_hard, model, max_rounds)
-    coarse = _Grid(_downscale(pixels, factor), model)
-    coarse_mask = _rounds(coarse, _shrink(fg_hard, factor, any_pixel=True),
-                          _shrink(bg_hard, factor, any_pixel=False), model, max_rounds)
+    coarse = _Grid(_downscale(pixels, factor, model.n_threads), model)
+    coarse_mask = _rounds(coarse, _shrink(fg_hard, factor, True, model.n_threads),
+                          _shrink(bg_hard, factor, False, model.n_threads), model, max_rounds)
     mask, scale = coarse_mask, factor  # the latest cut, in blocks of scale x scale pixels
     if factor > REFINE_STEP:  # a level between, so the full-resolution band stays narrow
         middle = -(-factor // REFINE_STEP)
-        fg_middle, bg_middle = _shrink(fg_hard, middle, any_pixel=True), _shrink(bg_hard, middle, any_pixel=False)
+        fg_middle = _shrink(fg_hard, middle, True, model.n_threads)
+        bg_middle = _shrink(bg_hard, middle, False, model.n_threads)
         start = (_resample(mask, factor, middle, fg_middle.shape) | fg_middle) & ~bg_middle
         decide = _band(start, -(-factor // middle)) & ~(fg_middle | bg_middle)
-        mask = _round(_Grid(_downscale(pixels, middle), model, needed=decide), start, decide, model)
+        grid = _Grid(_downscale(pixels, middle, model.n_threads), model, needed=decide)
+        mask = _round(grid, start, decide, model)
         scale = middle
     mask = (_resample(mask, scale, 1, pixels.shape[:2]) | fg_hard) & ~bg_hard
     # Only a band around the coarser boundary is decided again, at full resolution.
@@ -297,18 +299,27 @@ def _round(grid, mask, free, model):
     return graphcut.cut(costs[0], costs[1], free, mask, grid.weights)
 
 
-def _downscale(pixels, factor):
-    """Block means of (factor x factor) pixels, a channel at a time (a float copy of
-    a whole 18 MP image would take 215 MB)."""
-    return np.dstack([np.rint(skimage.transform.downscale_local_mean(pixels[:, :, c].astype(np.float32),
-                                                                      (factor, factor))).astype(np.uint8)
-                      for c in range(pixels.shape[2])])
+def _downscale(pixels, factor, n_threads):
+    """Block means of (factor x factor) pixels, rounded to even; a block cut by the
+    image's edge sums what it holds over the whole block's area, as scikit-image's
+    downscale_local_mean (zero padding). Integer sums are exact, so this is its
+    result, in 0.03 s instead of 0.2-0.5 s on the 18 MP astronaut (a float copy per
+    channel there)."""
+    shape = (-(-pixels.shape[0] // factor), -(-pixels.shape[1] // factor), pixels.shape[2])
+    sums = np.zeros(shape, dtype=np.int64)
+    kernels.contrast.block_sums(np.ascontiguousarray(pixels), factor, sums, threads_for(pixels.size, n_threads))
+    return np.rint(sums / float(factor * factor)).astype(np.uint8)
 
 
-def _shrink(mask, factor, any_pixel):
-    """Downscale a bool mask: a block is set if any (or most) of its pixels are."""
-    fraction = skimage.transform.downscale_local_mean(mask.astype(np.float32), (factor, factor))
-    return fraction > 0 if any_pixel else fraction >= 0.5
+def _shrink(mask, factor, any_pixel, n_threads):
+    """Downscale a bool mask: a block is set if any (or at least half of the block's
+    area) of its pixels are."""
+    shape = (-(-mask.shape[0] // factor), -(-mask.shape[1] // factor), 1)
+    counts = np.zeros(shape, dtype=np.int64)
+    kernels.contrast.block_sums(np.ascontiguousarray(mask).view(np.uint8)[:, :, None], factor, counts,
+                                threads_for(mask.size, n_threads))
+    counts = counts[:, :, 0]
+    return counts > 0 if any_pixel else 2 * counts >= factor * factor
 
 
 def clean_mask(mask, *, min_size=0.001, max_hole=0.01, keep="all"):
