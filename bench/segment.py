@@ -14,7 +14,8 @@ same decoded pixels:
 Prints mean IoU, pixel error rate, images below IoU 0.5 and the median and mean
 time per image, over all images and per subset; and for ours with no box, how well
 its confidence tells the cuts of IoU >= 0.5 from the rest (AUC), and what the
-command line's threshold (MIN_CONFIDENCE) refuses and keeps.
+command line's checks (MIN_CONFIDENCE, then MIN_STABILITY for the cuts above it)
+refuse and keep; the no-box time includes the stability check's two extra cuts.
 
     pip install '.[bench]'
     python bench/segment.py
@@ -47,7 +48,12 @@ def ours_box(pixels, box):
 
 
 def ours_no_box(pixels, box):
-    return quantize.segment_foreground(pixels, random_state=0, return_confidence=True)
+    """The cut, its confidence and, as the command line checks it for the cuts sure
+    enough, its stability across seeds (NaN below the threshold): its time counts."""
+    from quantize.segment.confidence import MIN_CONFIDENCE
+    mask, confidence = quantize.segment_foreground(pixels, random_state=0, return_confidence=True)
+    stability = quantize.segment.cut_stability(pixels, mask, random_state=0) if confidence >= MIN_CONFIDENCE else np.nan
+    return mask, (confidence, stability)
 
 
 def grabcut(pixels, box):
@@ -90,12 +96,12 @@ def main():
             start = time.perf_counter()
             mask = METHODS[method](pixels, box)
             seconds = time.perf_counter() - start
-            mask, confidence = mask if isinstance(mask, tuple) else (mask, np.nan)
+            mask, (confidence, stability) = mask if isinstance(mask, tuple) else (mask, (np.nan, np.nan))
             iou = (mask & truth).sum() / max(1, (mask | truth).sum())
-            results[method].append((name, iou, (mask != truth).mean(), seconds, confidence))
+            results[method].append((name, iou, (mask != truth).mean(), seconds, confidence, stability))
             if args.per_image:
-                print(f"{name:32s} {method:20s} IoU {iou:.3f} confidence {confidence:.3f} {seconds:.3f} s",
-                      flush=True)
+                print(f"{name:32s} {method:20s} IoU {iou:.3f} confidence {confidence:.3f} stability "
+                      f"{stability:.3f} {seconds:.3f} s", flush=True)
     subsets = {"all": lambda n: True, "horses": lambda n: n.startswith("horse"),
                "DAVIS": lambda n: n.startswith("davis")}
     print(f"\n{'method':20s} {'subset':7s} {'n':>4s} {'mean IoU':>9s} {'error %':>8s} {'IoU<0.5':>8s} "
@@ -113,20 +119,26 @@ def main():
 
 
 def confidence_report(rows):
-    """How the no-box confidence ranks the cuts, and what the CLI threshold does."""
+    """How the no-box confidence ranks the cuts, and what the CLI's checks (the
+    confidence threshold, then the stability across seeds) refuse and keep."""
     from quantize.segment.confidence import MIN_CONFIDENCE
+    from quantize.segment.foreground import MIN_STABILITY
     ious = np.array([r[1] for r in rows])
     confidence = np.array([r[4] for r in rows])
+    stability = np.array([r[5] for r in rows])
     good = ious >= 0.5
     pairs = [(c_good > c_bad) + 0.5 * (c_good == c_bad)
              for c_good in confidence[good] for c_bad in confidence[~good]]
-    refused = confidence < MIN_CONFIDENCE
+    unsure = confidence < MIN_CONFIDENCE
+    unstable = ~unsure & (stability < MIN_STABILITY)
+    refused = unsure | unstable
+    horses = np.array([r[0].startswith("horse") for r in rows])
     print(f"\nno-box confidence: AUC {np.mean(pairs):.3f} for IoU >= 0.5 ({good.sum()} cuts) against the rest "
-          f"({(~good).sum()}); below {MIN_CONFIDENCE}: {refused.sum()} cuts refused, {(refused & ~good).sum()} of "
-          f"them under IoU 0.5; mean IoU of the refused {ious[refused].mean() if refused.any() else np.nan:.3f}, "
-          f"of the kept {ious[~refused].mean():.3f}; horses kept "
-          f"{sum(1 for r, k in zip(rows, ~refused) if k and r[0].startswith('horse'))} of "
-          f"{sum(1 for r in rows if r[0].startswith('horse'))}")
+          f"({(~good).sum()}); below {MIN_CONFIDENCE}: {unsure.sum()} cuts refused, {(unsure & ~good).sum()} of "
+          f"them under IoU 0.5; then {unstable.sum()} whose cuts with other seeds overlap less than "
+          f"{MIN_STABILITY} ({(unstable & ~good).sum()} under IoU 0.5); mean IoU of the refused "
+          f"{ious[refused].mean() if refused.any() else np.nan:.3f}, of the {(~refused).sum()} kept "
+          f"{ious[~refused].mean():.3f}; horses kept {(~refused & horses).sum()} of {horses.sum()}")
 
 
 if __name__ == "__main__":

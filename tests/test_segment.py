@@ -323,6 +323,34 @@ def test_cli_refuses_an_unsure_cut_without_a_box_and_reports_confidence(tmp_path
     assert boxed.exit_code == 0  # with a box the user has said where the subject is: never refused as unsure
 
 
+def test_cut_stability_is_high_for_a_cut_every_seed_makes_and_low_for_another(disc_image):
+    from quantize.segment import cut_stability
+    image, disc = disc_image
+    mask = quantize.segment_foreground(image, random_state=3)
+    assert cut_stability(image, mask, random_state=3) >= 0.95
+    shifted = np.roll(disc, 40, axis=1)  # not the cut the seeds make: half of it is background
+    assert cut_stability(image, shifted, random_state=3) < 0.5
+    assert cut_stability(image, mask, random_state=3, n_cuts=1) == 1.0
+    with pytest.raises(InputError, match="shape"):
+        cut_stability(image, mask[:-1])
+
+
+def test_cli_refuses_a_sure_cut_that_other_seeds_do_not_repeat(tmp_path, disc_image, monkeypatch):
+    Image.fromarray(disc_image[0]).save(tmp_path / "disc.png")
+    runner = CliRunner()
+    done = runner.invoke(cli, ["segment", str(tmp_path / "disc.png"), "--mask", str(tmp_path / "m.png")])
+    assert done.exit_code == 0 and (tmp_path / "m.png").exists()  # a clear subject, cut alike by every seed
+    calls = []
+    monkeypatch.setattr("quantize.segment.cutout.cut_stability", lambda *a, **k: calls.append(k) or 0.4)
+    refused = runner.invoke(cli, ["segment", str(tmp_path / "disc.png"), "--mask", str(tmp_path / "n.png")])
+    assert refused.exit_code == 1 and not (tmp_path / "n.png").exists()
+    assert "overlap it by only 0.40, below 0.7): give --box or seeds" in refused.output
+    assert calls[0]["random_state"] == 0 and calls[0]["box"] is None  # the command's seed, its options
+    kept = runner.invoke(cli, ["segment", str(tmp_path / "disc.png"), "--min-confidence", "0",
+                               "--mask", str(tmp_path / "n.png")])
+    assert kept.exit_code == 0 and len(calls) == 1  # keeping every cut checks nothing
+
+
 def soft_disc_composite():
     """A red disc blended over a textured green backdrop with a blurred alpha."""
     from scipy import ndimage

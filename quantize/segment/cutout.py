@@ -9,7 +9,7 @@ from PIL import Image
 from ..errors import NoSubjectError
 from ..io import check_output, load_image, write_atomically
 from .confidence import MIN_CONFIDENCE
-from .foreground import EDGES, bounds_the_subject, hard_labels, segment_foreground
+from .foreground import EDGES, MIN_STABILITY, bounds_the_subject, cut_stability, hard_labels, segment_foreground
 from .matting import matte_edges
 from .regions import region_overlay, segment_regions
 
@@ -79,7 +79,9 @@ class SegmentSettings:
     (:func:`segment_foreground`, with ``box``, seeds, ``edges``, ``keep`` and
     ``smoothness``), and a cutout cropped to the subject with ``crop``, its edges
     soft with ``matting`` (:func:`matte_edges`; the mask then holds the alpha). Without a
-    box or foreground seeds, a cut less sure than ``min_confidence`` fails."""
+    box or foreground seeds, a cut less sure than ``min_confidence`` fails, and so does
+    one the next seeds do not repeat (:func:`cut_stability` below ``MIN_STABILITY``);
+    ``min_confidence`` 0 keeps every cut."""
     box: tuple | None = None
     fg_seeds: np.ndarray | None = None
     bg_seeds: np.ndarray | None = None
@@ -126,11 +128,8 @@ def segment_file(source, settings=SegmentSettings(), *, mask_path=None, cutout_p
         _check_subject(mask, settings.box)
         # A box over the whole image says nothing: its cut is a no-box cut, refused alike.
         told = bounds_the_subject(settings.box, mask.shape) or settings.fg_seeds is not None
-        if not told and confidence < settings.min_confidence:
-            hint = ("a box over the whole image marks no background: give a tighter --box or seeds"
-                    if settings.box is not None else "give --box or seeds")
-            raise NoSubjectError(f"no clear subject (confidence {confidence:.2f}, below {settings.min_confidence:g}): "
-                                 f"{hint}, or --min-confidence 0 to keep the cut", confidence)
+        if not told and settings.min_confidence > 0:
+            _check_clear_subject(pixels, mask, confidence, settings, n_threads)
         alpha, colors = matte_edges(pixels, mask) if settings.matting else (None, None)
         if alpha is not None:  # soft edges stop where the user said background or foreground is
             fg_hard, bg_hard = hard_labels(mask.shape, settings.box, settings.fg_seeds, settings.bg_seeds,
@@ -145,6 +144,24 @@ def segment_file(source, settings=SegmentSettings(), *, mask_path=None, cutout_p
         if target is not None:  # each picture made only when asked for: an overlay of 18 MP takes 1.6 s
             _write_png(target, picture(), loaded.icc_profile, overwrite)
     return result
+
+
+def _check_clear_subject(pixels, mask, confidence, settings, n_threads):
+    """Refuse a cut made without a box or foreground seeds that is less sure than
+    ``settings.min_confidence``, or that the color models' seed changes (checked only
+    for cuts sure enough: two more cuts)."""
+    hint = ("a box over the whole image marks no background: give a tighter --box or seeds"
+            if settings.box is not None else "give --box or seeds")
+    if confidence < settings.min_confidence:
+        raise NoSubjectError(f"no clear subject (confidence {confidence:.2f}, below {settings.min_confidence:g}): "
+                             f"{hint}, or --min-confidence 0 to keep the cut", confidence)
+    options = settings.foreground_options(n_threads)
+    del options["random_state"]
+    stability = cut_stability(pixels, mask, random_state=settings.random_state, **options)
+    if stability < MIN_STABILITY:
+        raise NoSubjectError(f"no clear subject (confidence {confidence:.2f}, but cuts with other random seeds "
+                             f"overlap it by only {stability:.2f}, below {MIN_STABILITY:g}): {hint}, "
+                             "or --min-confidence 0 to keep the cut", confidence)
 
 
 # A foreground below this fraction of the image is no subject: a speck the cut kept
