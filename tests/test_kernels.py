@@ -121,11 +121,10 @@ def _lloyd_step(module, X, w, centers, labels, upper, lower, shift, other_shift)
     return labels, upper, lower, sums, weights, changed
 
 
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_lloyd_step_matches_reference_and_source(dtype):
-    X, old_centers, w = _problem(3, n=60, k=6, dtype=dtype)
-    labels, upper, lower = _assign(kernels.nearest, X, old_centers, True)
-    centers = old_centers + np.random.default_rng(4).normal(0, 0.3, old_centers.shape)
+def _checked_lloyd_step(X, w, old_centers, centers, labels, upper, lower):
+    """One step from bounds for ``old_centers`` to ``centers``, compiled and from the
+    source (equal), its labels the NumPy nearest and its bounds valid. Returns (the
+    step's outputs, the reference labels, the reference second distances)."""
     shift = np.sqrt(((centers - old_centers) ** 2).sum(axis=1))
     other = np.array([np.delete(shift, j).max() for j in range(len(shift))])
     got = _lloyd_step(kernels.lloyd, X, w, centers, labels, upper, lower, shift, other)
@@ -133,10 +132,19 @@ def test_lloyd_step_matches_reference_and_source(dtype):
                         upper, lower, shift, other)
     for a, b in zip(got, plain):
         np.testing.assert_array_equal(a, b)
-    new_labels, new_upper, new_lower, sums, weights, changed = got
     ref_labels, ref_dist, ref_second = reference.nearest(X, centers)
-    np.testing.assert_array_equal(new_labels, ref_labels)
-    assert (new_upper >= ref_dist - 1e-12).all() and (new_lower <= ref_second + 1e-12).all()
+    np.testing.assert_array_equal(got[0], ref_labels)
+    assert (got[1] >= ref_dist - 1e-12).all() and (got[2] <= ref_second + 1e-12).all()
+    return got, ref_labels, ref_second
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_lloyd_step_matches_reference_and_source(dtype):
+    X, old_centers, w = _problem(3, n=60, k=6, dtype=dtype)
+    labels, upper, lower = _assign(kernels.nearest, X, old_centers, True)
+    centers = old_centers + np.random.default_rng(4).normal(0, 0.3, old_centers.shape)
+    (new_labels, _, _, sums, weights, changed), ref_labels, _ = _checked_lloyd_step(
+        X, w, old_centers, centers, labels, upper, lower)
     assert changed.sum() == (ref_labels != labels).sum()
     for j in range(len(centers)):
         members = ref_labels == j
@@ -158,18 +166,11 @@ def test_lloyd_step_bounds_a_row_by_its_centers_neighbours():
     labels, upper, lower = _assign(kernels.nearest, X, old_centers, True)
     centers = old_centers + rng.normal(0, 0.01, old_centers.shape)
     centers[0] = (old_centers[1] + old_centers[4]) / 2
+    (_, _, new_lower, _, _, _), ref_labels, ref_second = _checked_lloyd_step(
+        X, w, old_centers, centers, labels, upper, lower)
+    assert (ref_labels != labels).sum() > 20  # center 0 took rows from its neighbours
     shift = np.sqrt(((centers - old_centers) ** 2).sum(axis=1))
     other = np.array([np.delete(shift, j).max() for j in range(len(shift))])
-    got = _lloyd_step(kernels.lloyd, X, w, centers, labels, upper, lower, shift, other)
-    plain = _lloyd_step(reference.load_kernel_source("_lloyd_pythran"), X, w, centers, labels,
-                        upper, lower, shift, other)
-    for a, b in zip(got, plain):
-        np.testing.assert_array_equal(a, b)
-    new_labels, new_upper, new_lower = got[:3]
-    ref_labels, ref_dist, ref_second = reference.nearest(X, centers)
-    np.testing.assert_array_equal(new_labels, ref_labels)
-    assert (ref_labels != labels).sum() > 20  # center 0 took rows from its neighbours
-    assert (new_upper >= ref_dist - 1e-12).all() and (new_lower <= ref_second + 1e-12).all()
     # A searched row leaves with its exact second distance; Hamerly's bound alone
     # would search every row whose distance to its moved center passes it.
     searched = np.isclose(new_lower, ref_second, rtol=0, atol=1e-12)
