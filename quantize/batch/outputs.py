@@ -118,9 +118,10 @@ def output_folder(output, inputs, n_sources):
             raise UsageError(f"{output}: is a file, not a folder for the outputs")
         for folder in (Path(i) for i in inputs if Path(i).is_dir()):
             if Path(_real(output)).is_relative_to(_real(folder)):
-                where = "is the input folder" if _real(output) == _real(folder) else "is inside the input folder"
-                raise UsageError(f"{output}: {where} {folder}, where the next run over "
-                                 "it would take the outputs for inputs; choose a folder outside it")
+                inside = _real(output) != _real(folder)
+                where = f"is inside the input folder {folder}" if inside else "is the input folder"
+                raise UsageError(f"{output}: {where}; the next run over it would take the outputs for inputs: "
+                                 "choose a folder outside it")
         return output
     if several:
         what = f"{n_sources} files" if n_sources > 1 else "a folder or a pattern"

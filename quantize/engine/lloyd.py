@@ -138,8 +138,9 @@ def nearest_labels(X, bounds, centers, geometry, n_threads):
     """The nearest of ``centers`` for every row of X, from the RowBounds a fit left
     for nearby centers: one E-step, searching only the rows whose bounds fail, where
     a fresh search starts at every row (the remap of a sample photo's colors at
-    k = 256: 2.5-2.9 ms against 3.5-4.1). ``geometry``: the CenterGeometry of ``centers``. Consumes ``bounds``: its arrays
-    are updated in place and its labels returned."""
+    k = 256: 2.5-2.9 ms against 3.5-4.1). ``geometry``: the CenterGeometry of
+    ``centers``. Consumes ``bounds``: its arrays are updated in place and its labels
+    returned."""
     n, n_features = X.shape
     shift, other_shift = _shifts(bounds.centers, centers)
     near_shift, far_bound = geometry.neighbour_bounds(shift)
