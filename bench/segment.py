@@ -52,7 +52,8 @@ def ours_no_box(pixels, box):
     enough, its stability across seeds (NaN below the threshold): its time counts."""
     from quantize.segment.confidence import MIN_CONFIDENCE
     mask, confidence = quantize.segment_foreground(pixels, random_state=0, return_confidence=True)
-    stability = quantize.segment.cut_stability(pixels, mask, random_state=0) if confidence >= MIN_CONFIDENCE else np.nan
+    sure = confidence >= MIN_CONFIDENCE
+    stability = quantize.segment.cut_stability(pixels, mask, random_state=0) if sure else np.nan
     return mask, (confidence, stability)
 
 

@@ -39,8 +39,8 @@ def remap(pixels, histogram, features, book, strength, n_threads, icc_profile, f
     if fit is None:
         geometry = CenterGeometry.of(centers, n_threads)
         color_labels = assign_labels(features, centers, n_threads, geometry=geometry)[0]
-    else:
-        geometry = fit.geometry.update(centers, n_threads)
+    else:  # the labelling brings the fit's geometry up to date for the palette
+        geometry = fit.geometry
         color_labels = nearest_labels(features, fit.bounds, centers, geometry, n_threads)
     if histogram.colors.shape[1] == 4:
         invisible = np.flatnonzero((book.palette[:, 3] == 0))

@@ -138,20 +138,17 @@ def nearest_labels(X, bounds, centers, geometry, n_threads):
     """The nearest of ``centers`` for every row of X, from the RowBounds a fit left
     for nearby centers: one E-step, searching only the rows whose bounds fail, where
     a fresh search starts at every row (the remap of a sample photo's colors at
-    k = 256: 2.5-2.9 ms against 3.5-4.1). ``geometry``: the CenterGeometry of
-    ``centers``. Consumes ``bounds``: its arrays are updated in place and its labels
-    returned."""
+    k = 256: 2.5-2.9 ms against 3.5-4.1). ``geometry``: the CenterGeometry of centers
+    near these, brought up to date for them. Consumes ``bounds``: its arrays are
+    updated in place and its labels returned."""
     n, n_features = X.shape
     shift, other_shift = _shifts(bounds.centers, centers)
-    near_shift, far_bound = geometry.neighbour_bounds(shift)
-    # The step keeps cluster sums up to date as rows move; nobody needs them here.
-    # Zero weights from calloc: the pages are never written.
+    # The step keeps cluster sums up to date as rows move; nobody needs them here,
+    # so the rows weigh nothing.
     sums = np.zeros((n_chunks(n), len(centers), n_features))
     weights = np.zeros((n_chunks(n), len(centers)))
-    kernels.lloyd.lloyd_step(X, np.zeros(n), centers, geometry.order, geometry.cc_sorted, geometry.half_gap,
-                             shift, other_shift, near_shift, far_bound, bounds.labels, bounds.upper,
-                             bounds.lower, sums, weights, np.empty(n_chunks(n), dtype=np.int64), CHUNK_ROWS,
-                             threads_for(n, n_threads))
+    _e_step(X, np.zeros(n), centers, geometry, shift, other_shift, bounds.labels, bounds.upper, bounds.lower,
+            sums, weights, np.empty(n_chunks(n), dtype=np.int64), n_threads)
     return bounds.labels
 
 
@@ -161,8 +158,8 @@ def _e_step(X, sample_weight, centers, geometry, upper_shift, lower_shift, label
     near_shift, far_bound = geometry.neighbour_bounds(upper_shift)
     kernels.lloyd.lloyd_step(X, sample_weight, centers, geometry.order, geometry.cc_sorted,
                              geometry.half_gap, upper_shift, lower_shift, near_shift, far_bound,
-                             labels, upper, lower,
-                             sums, weights, changed, CHUNK_ROWS, threads_for(len(X), n_threads))
+                             labels, upper, lower, sums, weights, changed, CHUNK_ROWS,
+                             threads_for(len(X), n_threads))
 
 
 class KMeans(FittedCenters):

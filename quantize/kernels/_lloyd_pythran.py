@@ -90,8 +90,9 @@ def lloyd_step(X, sample_weight, centers, order, cc_bound, half_gap, upper_shift
     other center). A row's second nearest is one of a's sorted neighbours, which
     moved by at most ``near_shift[a]``, or one of the rest, at least ``far_bound[a]``
     from a: at k = 256 the largest move of all is often several times that of a's
-    neighbours, and the bound it alone gives fails for half the rows. Chunk c's weighted sums per cluster are in ``sums[c]``
-    (n_clusters, n_features) and ``weights[c]``. Rows whose bounds prove their label
+    neighbours, and the bound it alone gives fails for half the rows. Chunk c's
+    weighted sums per cluster are in ``sums[c]`` (n_clusters, n_features) and
+    ``weights[c]``. Rows whose bounds prove their label
     right are not searched. On exit the labels are those of the nearest
     ``centers``, the sums match them, and ``changed[c]`` counts chunk c's changes.
     ``half_gap[a]`` is half the distance from center a to its nearest other center.

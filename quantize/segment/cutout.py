@@ -155,9 +155,7 @@ def _check_clear_subject(pixels, mask, confidence, settings, n_threads):
     if confidence < settings.min_confidence:
         raise NoSubjectError(f"no clear subject (confidence {confidence:.2f}, below {settings.min_confidence:g}): "
                              f"{hint}, or --min-confidence 0 to keep the cut", confidence)
-    options = settings.foreground_options(n_threads)
-    del options["random_state"]
-    stability = cut_stability(pixels, mask, random_state=settings.random_state, **options)
+    stability = cut_stability(pixels, mask, **settings.foreground_options(n_threads))  # from the cut's seed on
     if stability < MIN_STABILITY:
         raise NoSubjectError(f"no clear subject (confidence {confidence:.2f}, but cuts with other random seeds "
                              f"overlap it by only {stability:.2f}, below {MIN_STABILITY:g}): {hint}, "

@@ -348,21 +348,22 @@ def _downscale(pixels, factor, n_threads):
     downscale_local_mean (zero padding). Integer sums are exact, so this is its
     result, in 0.03 s instead of 0.2-0.5 s on the 18 MP astronaut (a float copy per
     channel there)."""
-    shape = (-(-pixels.shape[0] // factor), -(-pixels.shape[1] // factor), pixels.shape[2])
-    sums = np.zeros(shape, dtype=np.int64)
-    kernels.contrast.block_sums(np.ascontiguousarray(pixels), factor, sums, threads_for(pixels.size, n_threads))
-    return np.rint(sums / float(factor * factor)).astype(np.uint8)
+    return np.rint(_block_sums(pixels, factor, n_threads) / float(factor * factor)).astype(np.uint8)
 
 
 def _shrink(mask, factor, any_pixel, n_threads):
     """Downscale a bool mask: a block is set if any (or at least half of the block's
     area) of its pixels are."""
-    shape = (-(-mask.shape[0] // factor), -(-mask.shape[1] // factor), 1)
-    counts = np.zeros(shape, dtype=np.int64)
-    kernels.contrast.block_sums(np.ascontiguousarray(mask).view(np.uint8)[:, :, None], factor, counts,
-                                threads_for(mask.size, n_threads))
-    counts = counts[:, :, 0]
+    counts = _block_sums(np.ascontiguousarray(mask).view(np.uint8)[:, :, None], factor, n_threads)[:, :, 0]
     return counts > 0 if any_pixel else 2 * counts >= factor * factor
+
+
+def _block_sums(values, factor, n_threads):
+    """Sums of (M, N, C) uint8 ``values`` over blocks of factor x factor, those at the
+    far edges cut short: (ceil(M / factor), ceil(N / factor), C) int64."""
+    sums = np.zeros((-(-values.shape[0] // factor), -(-values.shape[1] // factor), values.shape[2]), dtype=np.int64)
+    kernels.contrast.block_sums(np.ascontiguousarray(values), factor, sums, threads_for(values.size, n_threads))
+    return sums
 
 
 def clean_mask(mask, *, min_size=0.001, max_hole=0.01, keep="all"):
