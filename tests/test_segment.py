@@ -333,6 +333,8 @@ def test_cut_stability_is_high_for_a_cut_every_seed_makes_and_low_for_another(di
     assert cut_stability(image, mask, random_state=3, n_cuts=1) == 1.0
     with pytest.raises(InputError, match="shape"):
         cut_stability(image, mask[:-1])
+    with pytest.raises(InputError, match="n_cuts must be a positive integer, got 0"):
+        cut_stability(image, mask, n_cuts=0)
 
 
 def test_cli_refuses_a_sure_cut_that_other_seeds_do_not_repeat(tmp_path, disc_image, monkeypatch):

@@ -170,6 +170,8 @@ def cut_stability(image, mask, *, random_state=0, n_cuts=STABILITY_CUTS, **optio
     mask = np.asarray(mask, dtype=bool)
     if mask.shape != pixels.shape[:2]:
         raise InputError(f"mask must have the image's shape {pixels.shape[:2]}, got {mask.shape}")
+    if isinstance(n_cuts, bool) or not isinstance(n_cuts, (int, np.integer)) or n_cuts < 1:
+        raise InputError(f"n_cuts must be a positive integer, got {n_cuts!r}")
     if isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool):
         seeds = [int(random_state) + i for i in range(1, n_cuts)]
     else:
