@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from conftest import SAMPLES
 from PIL import Image
 from quantize.cli.main import cli
+from scipy import ndimage
 from scipy.stats import multivariate_normal
 
 import quantize
@@ -86,8 +87,9 @@ def test_very_large_image_is_refined_at_an_intermediate_scale(monkeypatch):
     image[truth] = (60, 200, 90)
     box = (150, 150, 1300, 1100)  # 1.4 M free pixels: a coarse factor of 6, above REFINE_STEP
     bands = []
-    band = foreground._band
-    monkeypatch.setattr(foreground, "_band", lambda mask, radius: bands.append(mask.shape) or band(mask, radius))
+    band = foreground.boundary_band
+    monkeypatch.setattr(foreground, "boundary_band",
+                        lambda mask, radius, n_threads: bands.append(mask.shape) or band(mask, radius, n_threads))
     mask = quantize.segment_foreground(image, box=box, random_state=0)
     assert bands == [(700, 800), (1400, 1600)]  # the intermediate scale, then full resolution
     assert iou(mask, truth) >= 0.97
@@ -355,7 +357,6 @@ def test_cli_refuses_a_sure_cut_that_other_seeds_do_not_repeat(tmp_path, disc_im
 
 def soft_disc_composite():
     """A red disc blended over a textured green backdrop with a blurred alpha."""
-    from scipy import ndimage
     rows, cols = np.mgrid[:120, :160]
     disc = (rows - 60) ** 2 + (cols - 80) ** 2 < 35 ** 2
     alpha = ndimage.gaussian_filter(disc.astype(np.float32), 1.5)
@@ -452,11 +453,30 @@ def test_band_contrast_weights_match_numpy_and_their_source():
             squared = pairs[d_row, d_col][rows, cols - max(0, -d_col)]
             np.testing.assert_allclose(values, 30.0 * factor * np.exp(-beta * squared), rtol=1e-12)
     plain = reference.load_kernel_source("_contrast_pythran")
-    for d_row, d_col, _ in graphcut.NEIGHBOURS:
-        compiled, source = np.empty(37 - d_row), np.empty(37 - d_row)
-        kernels.contrast.pair_sqdist_totals(index, features, d_row, d_col, compiled, 2)
-        plain.pair_sqdist_totals(index, features, d_row, d_col, source, 1)
-        np.testing.assert_array_equal(compiled, source)
+    compiled, source = np.zeros((4, 37)), np.zeros((4, 37))
+    kernels.contrast.pair_sqdist_row_totals(index, features, compiled, 2)
+    plain.pair_sqdist_row_totals(index, features, source, 1)
+    np.testing.assert_array_equal(compiled, source)
+    for (d_row, d_col, _), totals in zip(graphcut.NEIGHBOURS, compiled):  # each row's pairs added in column order
+        for r in range(37 - d_row):
+            expected = 0.0
+            for value in pairs[d_row, d_col][r]:
+                expected += value
+            assert totals[r] == expected
+
+
+@pytest.mark.parametrize("radius", [0, 1, 3, 40])
+def test_boundary_band_is_a_maximum_minus_a_minimum_filter(radius):
+    from quantize.segment.foreground import boundary_band
+    mask = np.zeros((47, 61), bool)
+    mask[5:30, 10:50] = True
+    mask |= np.random.default_rng(radius).random(mask.shape) < 0.02  # specks and edges touching the border
+    mask[:, :3] = True
+    size = 2 * radius + 1
+    expected = ndimage.maximum_filter(mask, size=size) & ~ndimage.minimum_filter(mask, size=size)
+    for n_threads in (1, 2):
+        np.testing.assert_array_equal(boundary_band(mask, radius, n_threads), expected)
+    np.testing.assert_array_equal(boundary_band(np.ones((5, 6), bool), 2), np.zeros((5, 6), bool))
 
 
 @pytest.mark.parametrize("large", [False, True])

@@ -1,5 +1,6 @@
-"""Pythran kernels for segmentation's grids: block sums for a downscaled image, and
-the graph cut's contrast term on a color-indexed image.
+"""Pythran kernels for segmentation's grids: block sums for a downscaled image, the
+band around a mask's boundary, and the graph cut's contrast term on a color-indexed
+image.
 
 Plain Python compiled by Pythran (OpenMP); the tests also import it uncompiled.
 The image is an (M, N) index into a table of color features, so no (M, N, F)
@@ -12,9 +13,11 @@ NumPy code of quantize.segment.graphcut does.
 Compiled, each exported kernel runs with the GIL released (Pythran's generated
 wrapper releases it around the call), so Python threads can run kernels at once.
 """
+import numpy as np
 
 #pythran export block_sums(uint8[:,:,:], int, int64[:,:,:], int)
-#pythran export pair_sqdist_totals(int32[:,:], float64[:,:], int, int, float64[:], int)
+#pythran export pair_sqdist_row_totals(int32[:,:], float64[:,:], float64[:,:], int)
+#pythran export boundary_band(uint8[:,:], int, uint8[:,:], bool[:,:], int)
 #pythran export touching_pair_sqdist(int32[:,:], float64[:,:], int, int, bool[:,:], int64[:], float64[:], int)
 
 
@@ -41,29 +44,102 @@ def _pair_sqdist(features, a, b):
     return s
 
 
-def pair_sqdist_totals(index, features, d_row, d_col, row_totals, n_threads):
-    """``row_totals[r]``: the sum, over the pairs of row r, of their squared feature
-    difference, the pairs added in column order.
+def _gather_row(index, features, r, out):
+    for c in range(index.shape[1]):
+        for f in range(features.shape[1]):
+            out[c, f] = features[index[r, c], f]
+
+
+def _row_sqdist_total(here, there, shift):
+    """Sum over the columns c of ``here``, in order, of the squared difference
+    between here[c] and there[c + shift] (the pairs inside the row)."""
+    total = 0.0
+    for c in range(max(0, -shift), here.shape[0] - max(0, shift)):
+        s = 0.0
+        for f in range(here.shape[1]):
+            t = here[c, f] - there[c + shift, f]
+            s += t * t
+        total += s
+    return total
+
+
+def pair_sqdist_row_totals(index, features, totals, n_threads):
+    """``totals[k, r]``: the sum, over the pairs of row r in direction k, of their
+    squared feature difference, the pairs added in column order. The directions
+    are those of quantize.segment.graphcut.NEIGHBOURS, in its order: right, down,
+    down-right, down-left; the last row has no pair below (its totals there are left
+    as they are).
 
     Parameters
     ----------
     index : (M, N) int32, read: each pixel's row of ``features``.
     features : (n_colors, F) float64, read.
-    d_row : int, 0 or 1; d_col : int, -1, 0 or 1 (not both 0): the neighbour's offset.
-    row_totals : (M - d_row,) float64, written.
+    totals : (4, M) float64, written.
     n_threads : int, OpenMP threads over the rows.
 
-    Returns nothing. Thread safety: keeps no state and writes only ``row_totals``:
+    Each row's features and those of the row below are gathered once into buffers
+    of the thread, so a pixel's color is read from the table twice, not eight times
+    (once per end of a pair of four directions): the table of an 18 MP photo's
+    colors does not fit in a cache.
+
+    Returns nothing. Thread safety: keeps no state and writes only ``totals``:
     safe on separate buffers, never shared.
     """
-    first = max(0, -d_col)
-    stop = index.shape[1] - max(0, d_col)
+    n_rows, n_cols = index.shape
     #omp parallel for schedule(static) num_threads(n_threads)
-    for r in range(index.shape[0] - d_row):
-        total = 0.0
-        for c in range(first, stop):
-            total += _pair_sqdist(features, index[r, c], index[r + d_row, c + d_col])
-        row_totals[r] = total
+    for r in range(n_rows):
+        here = np.empty((n_cols, features.shape[1]))
+        _gather_row(index, features, r, here)
+        totals[0, r] = _row_sqdist_total(here, here, 1)
+        if r + 1 < n_rows:
+            below = np.empty((n_cols, features.shape[1]))
+            _gather_row(index, features, r + 1, below)
+            totals[1, r] = _row_sqdist_total(here, below, 0)
+            totals[2, r] = _row_sqdist_total(here, below, 1)
+            totals[3, r] = _row_sqdist_total(here, below, -1)
+
+
+def boundary_band(mask, radius, sides, band, n_threads):
+    """``band``: the pixels whose square window of half side ``radius`` (clipped
+    by the image's edge) holds both set and unset pixels of ``mask``; that is, a
+    maximum filter minus a minimum filter of size 2 * radius + 1 in the "reflect"
+    edge mode (a reflected pixel repeats one already inside the window).
+
+    Parameters
+    ----------
+    mask : (M, N) uint8, 0 or 1, read.
+    radius : int, >= 0.
+    sides : (M, N) uint8, scratch: per pixel, bit 1 if its row's window holds a set
+        pixel and bit 2 if it holds an unset one.
+    band : (M, N) bool, written.
+    n_threads : int, OpenMP threads over the rows.
+
+    A running count along each row, then an OR down each column's window: two
+    passes, where separable maximum and minimum filters take four.
+
+    Returns nothing. Thread safety: keeps no state and writes only ``sides`` and
+    ``band``: safe on separate buffers, never shared.
+    """
+    n_rows, n_cols = mask.shape
+    #omp parallel for schedule(static) num_threads(n_threads)
+    for r in range(n_rows):
+        count = 0  # set pixels in the window of column c, [c - radius, c + radius]
+        for c in range(min(radius, n_cols)):
+            count += mask[r, c]
+        for c in range(n_cols):
+            if c + radius < n_cols:
+                count += mask[r, c + radius]
+            if c - radius - 1 >= 0:
+                count -= mask[r, c - radius - 1]
+            width = min(c + radius, n_cols - 1) - max(c - radius, 0) + 1
+            sides[r, c] = (1 if count > 0 else 0) + (2 if count < width else 0)
+    #omp parallel for schedule(static) num_threads(n_threads)
+    for r in range(n_rows):
+        for c in range(n_cols):
+            seen = 0
+            for above in range(max(0, r - radius), min(n_rows, r + radius + 1)):
+                seen |= sides[above, c]
+            band[r, c] = seen == 3
 
 
 def touching_pair_sqdist(index, features, d_row, d_col, touch, row_start, out, n_threads):

@@ -74,12 +74,13 @@ def band_contrast_weights(index, features, strength, needed, n_threads):
     ``features`` ((n_colors, F) float64), read through the index by kernels: no
     feature image and no (M, N) array of squared differences per direction. Beta
     is still the mean over every pair of the image, summed row by row."""
+    row_totals = np.empty((len(NEIGHBOURS), index.shape[0]))  # in NEIGHBOURS' order, as the kernel's
+    kernels.contrast.pair_sqdist_row_totals(index, features, row_totals, n_threads)
     total_squared, n_pairs = 0.0, 0
-    for d_row, d_col, _ in NEIGHBOURS:
-        row_totals = np.empty(index.shape[0] - d_row)
-        kernels.contrast.pair_sqdist_totals(index, features, d_row, d_col, row_totals, n_threads)
-        total_squared += float(row_totals.sum())
-        n_pairs += row_totals.size * (index.shape[1] - abs(d_col))
+    for (d_row, d_col, _), totals in zip(NEIGHBOURS, row_totals):
+        totals = totals[:index.shape[0] - d_row]
+        total_squared += float(totals.sum())
+        n_pairs += totals.size * (index.shape[1] - abs(d_col))
     mean = total_squared / max(n_pairs, 1)
     beta = 1.0 / (2.0 * mean) if mean > 0 else 0.0
     kept = []

@@ -16,6 +16,7 @@ import numpy as np
 from ..errors import InputError
 from ..features import colors_to_features
 from ..io import load_image
+from .foreground import boundary_band
 
 # Band half-width and filter window, as a share of the image's diagonal (at least
 # MIN_RADIUS pixels): about 3 px on a 0.3 MP photo, 25 px at 18 MP. On the
@@ -52,7 +53,7 @@ def soft_alpha(pixels, mask, radius=None):
     alpha = mask.astype(np.float32)
     if not mask.any() or mask.all():
         return alpha
-    band = _band(mask, radius)
+    band = boundary_band(mask, radius)
     rows, cols = _bounds(band, radius)
     guide = colors_to_features(pixels[rows, cols, :3].reshape(-1, 3), "oklab", np.float32)[:, 0]
     guide = guide.reshape(pixels[rows, cols].shape[:2])
@@ -114,15 +115,6 @@ def _local_mean(values, where, window):
     with np.errstate(invalid="ignore", divide="ignore"):
         means = sums / weight[:, :, None]
     return np.where(weight[:, :, None] > 1e-6, means, fallback)
-
-
-def _band(mask, radius):
-    """Pixels within ``radius`` (a square's half-side) of the mask's edge, on either
-    side; square filters run one axis at a time, so a wide band costs little."""
-    ndimage = _ndimage()
-
-    size = 2 * radius + 1
-    return ndimage.maximum_filter(mask, size=size) & ~ndimage.minimum_filter(mask, size=size)
 
 
 def _bounds(region, margin):
