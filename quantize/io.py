@@ -3,8 +3,11 @@ files are written through a temporary file renamed into place."""
 import contextlib
 import os
 import stat
+import struct
 import tempfile
+import zlib
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -194,3 +197,56 @@ def write_atomically(path, write, *, overwrite=False):
         if isinstance(error, OSError) and not isinstance(error, OutputError):
             raise OutputError(f"{path}: cannot write ({error.strerror or error})") from None
         raise
+
+
+# The filtered rows of a large PNG are deflated in slices of this many bytes, each
+# with a fresh window, up to n_threads at a time: the bytes depend on the slices
+# only, never on the thread count (a batch's --jobs gives each worker fewer threads).
+# A slice boundary forgets 32 kB of history: 0.1% of 18 MP cutouts' bytes.
+PNG_SLICE_BYTES = 4 << 20
+# zlib-ng's level 6: on cutouts and overlays of three photos of 4-18 MP, 0.98-1.01x
+# the bytes of libdeflate's level 6 through oxipng (rows filtered alike), 2.5-4x
+# faster on two threads; level 4 was 1.3x faster again, in up to 4% more bytes.
+PNG_LEVEL = 6
+_PNG_COLOR_TYPES = {1: 0, 3: 2, 4: 6}  # channels -> gray, RGB, RGBA
+
+
+def png_bytes(pixels, *, icc_profile=None, n_threads=1):
+    """The content of a PNG file of ``pixels``, (M, N) gray or (M, N, 3 | 4) RGB(A)
+    uint8, with ``icc_profile`` (bytes) if given: every row filtered by its difference
+    from the row above (PNG's "Up"), deflated by zlib-ng in slices on ``n_threads``.
+
+    For photos of millions of pixels: Pillow's encoder chooses a filter per row
+    (3.4 s on an 18 MP cutout) and oxipng copies the pixels into its own buffer one
+    element at a time (0.9 s there); this takes 0.5-0.9 s.
+    """
+    from zlib_ng import zlib_ng  # only when a large picture is written: keeps the CLI's import time
+
+    pixels = np.ascontiguousarray(pixels, dtype=np.uint8)
+    rows = pixels.reshape(pixels.shape[0], -1)
+    filtered = np.empty((rows.shape[0], rows.shape[1] + 1), dtype=np.uint8)
+    filtered[:, 0] = 2  # Up; above the first row PNG reads zeros
+    filtered[0, 1:] = rows[0]
+    np.subtract(rows[1:], rows[:-1], out=filtered[1:, 1:])  # modulo 256, as PNG defines it
+    data = memoryview(filtered).cast("B")
+    starts = range(0, len(data), PNG_SLICE_BYTES)
+
+    def deflate(start):
+        compressor = zlib_ng.compressobj(PNG_LEVEL, zlib_ng.DEFLATED, -zlib_ng.MAX_WBITS)  # raw: no header
+        last = start + PNG_SLICE_BYTES >= len(data)
+        return compressor.compress(data[start:start + PNG_SLICE_BYTES]) + compressor.flush(
+            zlib_ng.Z_FINISH if last else zlib_ng.Z_SYNC_FLUSH)  # byte-aligned, not final: the next follows
+
+    with ThreadPoolExecutor(max(1, min(n_threads, len(starts)))) as pool:
+        slices = list(pool.map(deflate, starts))
+    stream = b"".join([b"\x78\x9c", *slices, struct.pack(">I", zlib_ng.adler32(data))])
+    channels = 1 if pixels.ndim == 2 else pixels.shape[2]
+    header = struct.pack(">IIBBBBB", pixels.shape[1], pixels.shape[0], 8, _PNG_COLOR_TYPES[channels], 0, 0, 0)
+    chunks = [(b"IHDR", header)]
+    if icc_profile:
+        chunks.append((b"iCCP", b"ICC Profile\x00\x00" + zlib.compress(icc_profile)))
+    chunks += [(b"IDAT", stream[i:i + (1 << 30)]) for i in range(0, len(stream), 1 << 30)]  # chunks < 2 GB
+    chunks.append((b"IEND", b""))
+    return b"".join([b"\x89PNG\r\n\x1a\n"] + [struct.pack(">I", len(body)) + kind + body
+                                                 + struct.pack(">I", zlib.crc32(body, zlib.crc32(kind)))
+                                                 for kind, body in chunks])

@@ -1,5 +1,7 @@
 """Loading every mode Pillow reads, EXIF, ICC, bad files, and atomic writes."""
 import io
+import struct
+import zlib
 
 import numpy as np
 import pytest
@@ -113,3 +115,28 @@ def test_atomic_write_refuses_to_overwrite_and_leaves_no_temp_files(tmp_path):
     write_atomically(target, lambda f: f.write(b"two"), overwrite=True)
     assert target.read_bytes() == b"two"
     assert [p.name for p in tmp_path.iterdir()] == ["out.bin"]
+
+
+@pytest.mark.parametrize("channels", [1, 3, 4])
+def test_png_bytes_decode_to_their_pixels_whatever_the_threads(channels, monkeypatch):
+    from quantize import io as quantize_io
+    monkeypatch.setattr(quantize_io, "PNG_SLICE_BYTES", 997)  # many slices, cut inside rows
+    rng = np.random.default_rng(channels)
+    pixels = rng.integers(0, 256, (61, 47, channels), dtype=np.uint8)
+    pixels[20:40] = 7  # runs the deflater can match, across slices
+    pixels = pixels[:, :, 0] if channels == 1 else pixels
+    profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    contents = [quantize_io.png_bytes(pixels, icc_profile=profile, n_threads=n) for n in (1, 3)]
+    assert contents[0] == contents[1]  # the slices, not the threads, decide the bytes
+    stream, position = b"", 8
+    while position < len(contents[0]):  # every chunk's CRC holds; the zlib stream's checksum too
+        length, kind = struct.unpack(">I4s", contents[0][position:position + 8])
+        body = contents[0][position + 8:position + 8 + length]
+        assert struct.unpack(">I", contents[0][position + 8 + length:position + 12 + length])[0] == zlib.crc32(kind + body)
+        stream += body if kind == b"IDAT" else b""
+        position += 12 + length
+    assert len(zlib.decompress(stream)) == pixels.shape[0] * (1 + pixels[0].size)
+    with Image.open(io.BytesIO(contents[0])) as back:
+        assert back.mode == {1: "L", 3: "RGB", 4: "RGBA"}[channels]
+        assert back.info["icc_profile"] == profile
+        np.testing.assert_array_equal(np.asarray(back), pixels)

@@ -1,6 +1,5 @@
 """Foreground extraction, the graph cut and the mixture likelihood, on synthetic
 images with known masks, against a NumPy reference, and through the CLI."""
-import io
 
 import numpy as np
 import pytest
@@ -480,16 +479,18 @@ def test_boundary_band_is_a_maximum_minus_a_minimum_filter(radius):
 
 
 @pytest.mark.parametrize("large", [False, True])
-@pytest.mark.parametrize("mode", ["RGB", "RGBA"])
-def test_photo_pngs_decode_to_their_pixels(mode, large, monkeypatch):
-    from quantize.segment.cutout import _photo_png
-    if large:  # the other row filter, without a photo of millions of pixels
+@pytest.mark.parametrize("mode", ["L", "RGB", "RGBA"])
+def test_written_pngs_decode_to_their_pixels(mode, large, monkeypatch, tmp_path):
+    from quantize.segment.cutout import _write_png
+    if large:  # the writer of large pictures, without millions of pixels
         monkeypatch.setattr("quantize.segment.cutout.LARGE_PHOTO_PIXELS", 1)
     pixels = textured((37, 53), 6, 0, 256)
     if mode == "RGBA":
         pixels = np.dstack([pixels, textured((37, 53), 7, 0, 256)[:, :, 0]])
-    content = _photo_png(Image.fromarray(pixels, mode), None)
-    with Image.open(io.BytesIO(content)) as back:
+    if mode == "L":
+        pixels = pixels[:, :, 0].copy()
+    _write_png(tmp_path / "out.png", Image.fromarray(pixels, mode), None, False, 2)
+    with Image.open(tmp_path / "out.png") as back:
         assert back.mode == mode
         np.testing.assert_array_equal(np.asarray(back), pixels)
 
