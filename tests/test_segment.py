@@ -166,6 +166,8 @@ def test_clean_mask_drops_specks_and_fills_holes():
     assert cleaned[50, 50] and not cleaned[5, 5]
     mask[2:12, 85:95] = True  # a second part, 100 px: kept unless only the largest is asked
     assert clean_mask(mask)[5, 90] and not clean_mask(mask, keep="largest")[5, 90]
+    # Keeping every speck keeps the background too (it took the background for a part).
+    np.testing.assert_array_equal(clean_mask(mask, min_size=0, max_hole=0), mask)
 
 
 def test_mixture_kernel_matches_scipy_and_its_source():

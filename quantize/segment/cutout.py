@@ -25,21 +25,28 @@ def mask_image(mask, alpha=None):
     soft ``alpha`` (M, N) in [0, 1], that alpha in 0..255."""
     if alpha is not None:
         return Image.fromarray(np.rint(alpha * 255).astype(np.uint8), mode="L")
-    return Image.fromarray(np.where(mask, 255, 0).astype(np.uint8), mode="L")
+    return Image.fromarray(_opaque_where(mask), mode="L")
+
+
+def _opaque_where(mask):
+    """(M, N) uint8: 255 where ``mask``, else 0."""
+    return np.ascontiguousarray(mask, dtype=bool).view(np.uint8) * np.uint8(255)
 
 
 def cutout_image(pixels, mask, *, crop=False, alpha=None, colors=None):
     """RGBA image, transparent (0, 0, 0, 0) outside ``mask`` (an existing alpha is kept inside);
     with a soft ``alpha`` and the subject's ``colors`` (from matting), those; with
     ``crop``, cut to the subject's bounding box."""
-    alpha = np.where(mask, 255, 0).astype(np.uint8) if alpha is None else np.rint(alpha * 255).astype(np.uint8)
+    alpha = _opaque_where(mask) if alpha is None else np.rint(alpha * 255).astype(np.uint8)
     if pixels.shape[2] == 4:
         alpha = np.minimum(alpha, pixels[:, :, 3])
-    rgba = np.dstack([pixels[:, :, :3] if colors is None else colors, alpha])
+    rgba = np.empty(alpha.shape + (4,), dtype=np.uint8)
+    rgba[:, :, :3] = pixels[:, :, :3] if colors is None else colors
+    rgba[:, :, 3] = alpha
     # Fully transparent pixels keep no color (as GIMP saves them by default): nobody
     # sees it, and an 18 MP cutout encodes 3x faster and smaller without the old
-    # background in it.
-    rgba *= (alpha > 0)[:, :, None]
+    # background in it. (One multiply per pixel, its four bytes as one word.)
+    rgba.view(np.uint32)[:, :, 0] *= alpha > 0
     if crop and alpha.any():
         rows, cols = np.nonzero(alpha)
         rgba = rgba[rows.min():rows.max() + 1, cols.min():cols.max() + 1]

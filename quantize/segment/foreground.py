@@ -379,17 +379,27 @@ def clean_mask(mask, *, min_size=0.001, max_hole=0.01, keep="all"):
         return mask
     from scipy import ndimage  # loaded when a cut is cleaned, not with the CLI
     # int32 labels (scikit-image's are int64: 144 MB on 18 MP, the peak of a segment run)
-    components, _ = ndimage.label(mask, structure=np.ones((3, 3), bool), output=np.int32)
-    sizes = np.bincount(components.ravel())
-    sizes[0] = 0
+    components, n_components = ndimage.label(mask, structure=np.ones((3, 3), bool), output=np.int32)
+    sizes = _region_sizes(components, mask, n_components)
     kept = sizes >= min_size * mask.size
     if keep == "largest" or not kept.any():
         kept = sizes == sizes.max()
-    mask = kept[components]
-    holes, _ = ndimage.label(~mask, output=np.int32)  # 4-connected
-    hole_sizes = np.bincount(holes.ravel())
+    kept[0] = False  # the background, whatever min_size
+    if not kept[1:].all():  # (a gather over every pixel, for nothing when all are kept)
+        mask = kept[components]
+    outside = ~mask
+    holes, n_holes = ndimage.label(outside, output=np.int32)  # 4-connected
+    hole_sizes = _region_sizes(holes, outside, n_holes)
     border = np.unique(np.concatenate([holes[0], holes[-1], holes[:, 0], holes[:, -1]]))
     small = hole_sizes < max_hole * mask.sum()
     small[border] = False  # regions touching the image edge are background, not holes
     small[0] = False
-    return mask | small[holes]
+    return mask | small[holes] if small.any() else mask
+
+
+def _region_sizes(labels, region, n_labels):
+    """Pixels of each label 1 .. n_labels of an (M, N) int32 labelling of ``region``
+    (0 outside it, counted as none): np.bincount's copy to int64 took 0.3 s on 18 MP."""
+    sizes = np.zeros(n_labels + 1, dtype=np.int64)
+    kernels.histogram.counts_in_region(labels.ravel(), np.ascontiguousarray(region).ravel(), sizes)
+    return sizes
