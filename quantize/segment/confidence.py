@@ -22,7 +22,6 @@ was chosen on this one set, with seed 0: with seeds 1 and 2 the cuts kept averag
 import math
 
 import numpy as np
-import skimage
 
 from .._parallel import resolve_n_threads
 from .._validation import check_random_state
@@ -30,6 +29,7 @@ from ..errors import InputError
 from ..features import check_space, colors_to_features
 from ..histogram import color_histogram
 from ..io import load_image
+from .components import label_parts
 from .mixture import fit_mixture
 
 MIN_CONFIDENCE = 0.92
@@ -76,6 +76,5 @@ def agreement(pixels, mask, space, rng, n_threads):
 
 def cohesion(mask):
     """The share of the foreground in its largest 8-connected part."""
-    parts = skimage.measure.label(mask, connectivity=2)
-    sizes = np.bincount(parts.ravel())[1:]
+    sizes = label_parts(mask, connectivity=2)[1][1:]
     return float(sizes.max() / sizes.sum())

@@ -29,6 +29,7 @@ from ..features import check_space, colors_to_features
 from ..histogram import color_histogram
 from ..io import load_image
 from . import graphcut
+from .components import label_parts
 from .confidence import confidence_of
 from .mixture import fit_mixture
 
@@ -339,12 +340,18 @@ def _round(grid, mask, free, model):
     if not mask.any() or mask.all() or not free.any():
         return mask
     colors_free = grid.inverse[free.ravel()]
+    # The costs of the colors the free pixels have, not of every color: a band of an
+    # 18 MP photo has a fraction of its colors. (Each color's cost is computed alone,
+    # so they are the same numbers.)
+    needed = np.zeros(len(grid.counts), dtype=bool)
+    needed[colors_free] = True
+    position = np.cumsum(needed) - 1
     inside = grid.color_weights(mask)
     outside = grid.counts - inside  # the rest of each color's pixels: one pass over the image, not two
     costs = []
     for weights, n_codewords in ((inside, model.n_fg), (outside, model.n_bg)):
         mixture = fit_mixture(grid.features, weights, n_codewords, model.rng, model.n_threads)
-        costs.append(mixture.negative_log_likelihood(grid.features, model.n_threads)[colors_free])
+        costs.append(mixture.negative_log_likelihood(grid.features[needed], model.n_threads)[position[colors_free]])
     return graphcut.cut(costs[0], costs[1], free, mask, grid.weights)
 
 
@@ -377,29 +384,16 @@ def clean_mask(mask, *, min_size=0.001, max_hole=0.01, keep="all"):
     of the foreground, and keep every component or only the largest."""
     if not mask.any():
         return mask
-    from scipy import ndimage  # loaded when a cut is cleaned, not with the CLI
-    # int32 labels (scikit-image's are int64: 144 MB on 18 MP, the peak of a segment run)
-    components, n_components = ndimage.label(mask, structure=np.ones((3, 3), bool), output=np.int32)
-    sizes = _region_sizes(components, mask, n_components)
+    components, sizes = label_parts(mask, connectivity=2)
     kept = sizes >= min_size * mask.size
     if keep == "largest" or not kept.any():
         kept = sizes == sizes.max()
     kept[0] = False  # the background, whatever min_size
     if not kept[1:].all():  # (a gather over every pixel, for nothing when all are kept)
         mask = kept[components]
-    outside = ~mask
-    holes, n_holes = ndimage.label(outside, output=np.int32)  # 4-connected
-    hole_sizes = _region_sizes(holes, outside, n_holes)
+    holes, hole_sizes = label_parts(~mask, connectivity=1)
     border = np.unique(np.concatenate([holes[0], holes[-1], holes[:, 0], holes[:, -1]]))
     small = hole_sizes < max_hole * mask.sum()
     small[border] = False  # regions touching the image edge are background, not holes
     small[0] = False
     return mask | small[holes] if small.any() else mask
-
-
-def _region_sizes(labels, region, n_labels):
-    """Pixels of each label 1 .. n_labels of an (M, N) int32 labelling of ``region``
-    (0 outside it, counted as none): np.bincount's copy to int64 took 0.3 s on 18 MP."""
-    sizes = np.zeros(n_labels + 1, dtype=np.int64)
-    kernels.histogram.counts_in_region(labels.ravel(), np.ascontiguousarray(region).ravel(), sizes)
-    return sizes
