@@ -88,10 +88,17 @@ def test_very_large_image_is_refined_at_an_intermediate_scale(monkeypatch):
     bands = []
     band = foreground.boundary_band
     monkeypatch.setattr(foreground, "boundary_band",
-                        lambda mask, radius, n_threads: bands.append(mask.shape) or band(mask, radius, n_threads))
+                        lambda mask, radius, n_threads: bands.append((mask.shape, radius)) or band(mask, radius,
+                                                                                                    n_threads))
     mask = quantize.segment_foreground(image, box=box, random_state=0)
-    assert bands == [(700, 800), (1400, 1600)]  # the intermediate scale, then full resolution
+    # The intermediate scale, then full resolution: the band it decides, and one pixel
+    # further, whose colors its pairs read.
+    assert bands == [((700, 800), 3), ((1400, 1600), 2), ((1400, 1600), 3)]
     assert iou(mask, truth) >= 0.97
+    # Colors read in the band and statistics from samples cut as every pixel's did.
+    monkeypatch.setattr(foreground, "_refine_in_band", lambda pixels, mask, decide, scale, model: foreground._round(
+        foreground._Grid(pixels, model, needed=decide), mask, decide, model))
+    assert iou(mask, quantize.segment_foreground(image, box=box, random_state=0)) >= 0.999
     monkeypatch.setattr(foreground, "REFINE_STEP", 10 ** 9)  # one refinement, in a band a coarse pixel wide
     assert iou(mask, quantize.segment_foreground(image, box=box, random_state=0)) >= 0.995
 
@@ -464,6 +471,21 @@ def test_band_contrast_weights_match_numpy_and_their_source():
             for value in pairs[d_row, d_col][r]:
                 expected += value
             assert totals[r] == expected
+
+
+def test_contrast_beta_of_sampled_row_pairs_leaves_out_the_rows_between_pairs():
+    rng = np.random.default_rng(1)
+    features = rng.normal(size=(30, 3))
+    index = rng.integers(0, 30, (10, 23)).astype(np.int32)  # rows (0, 1), (2, 3), ... neighbours
+    image = features[index]
+    squared = [((image[:, 1:] - image[:, :-1]) ** 2).sum(axis=2).ravel()]  # within every row
+    for top in range(0, 10, 2):  # down, down-right, down-left within each pair only
+        upper, lower = image[top], image[top + 1]
+        squared += [((lower - upper) ** 2).sum(axis=1), ((lower[1:] - upper[:-1]) ** 2).sum(axis=1),
+                    ((lower[:-1] - upper[1:]) ** 2).sum(axis=1)]
+    expected = 1 / (2 * np.concatenate(squared).mean())
+    assert graphcut.contrast_beta(index, features, 2, row_pairs=True) == pytest.approx(expected, rel=1e-12)
+    assert graphcut.contrast_beta(index, features, 2) != pytest.approx(expected, rel=1e-3)
 
 
 @pytest.mark.parametrize("radius", [0, 1, 3, 40])

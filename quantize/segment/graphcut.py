@@ -66,23 +66,36 @@ def indexed_contrast_weights(feature_rows, shape, n_channels, strength):
     return kept
 
 
-def band_contrast_weights(index, features, strength, needed, n_threads):
-    """:func:`contrast_weights` kept only for the pairs that touch a ``needed``
-    pixel ((M, N) bool, the pixels a cut will decide; the cut reads no others),
-    as (flat index of each such pair's first pixel, int32; their weights) per
-    direction. The image's pixels are rows ``index`` ((M, N) int32) of
-    ``features`` ((n_colors, F) float64), read through the index by kernels: no
-    feature image and no (M, N) array of squared differences per direction. Beta
-    is still the mean over every pair of the image, summed row by row."""
+def contrast_beta(index, features, n_threads, *, row_pairs=False):
+    """GrabCut's beta, 1 / (2 mean |f_p - f_q|^2) over the neighbour pairs of the
+    image whose pixels are rows ``index`` ((M, N) int32) of ``features`` ((n_colors,
+    F) float64), summed row by row. With ``row_pairs``, the rows are pairs (2i, 2i + 1)
+    of neighbouring rows sampled from a larger image: rows 2i + 1 and 2i + 2 are no
+    neighbours, and their pairs are left out."""
     row_totals = np.empty((len(NEIGHBOURS), index.shape[0]))  # in NEIGHBOURS' order, as the kernel's
     kernels.contrast.pair_sqdist_row_totals(index, features, row_totals, n_threads)
     total_squared, n_pairs = 0.0, 0
     for (d_row, d_col, _), totals in zip(NEIGHBOURS, row_totals):
         totals = totals[:index.shape[0] - d_row]
+        if row_pairs and d_row:
+            totals = totals[0::2]
         total_squared += float(totals.sum())
         n_pairs += totals.size * (index.shape[1] - abs(d_col))
     mean = total_squared / max(n_pairs, 1)
-    beta = 1.0 / (2.0 * mean) if mean > 0 else 0.0
+    return 1.0 / (2.0 * mean) if mean > 0 else 0.0
+
+
+def band_contrast_weights(index, features, strength, needed, n_threads, beta=None):
+    """:func:`contrast_weights` kept only for the pairs that touch a ``needed``
+    pixel ((M, N) bool, the pixels a cut will decide; the cut reads no others),
+    as (flat index of each such pair's first pixel, int32; their weights) per
+    direction. The image's pixels are rows ``index`` ((M, N) int32) of
+    ``features`` ((n_colors, F) float64), read through the index by kernels: no
+    feature image and no (M, N) array of squared differences per direction; the
+    index is read only at the ends of those pairs. ``beta`` defaults to
+    :func:`contrast_beta` of the whole index."""
+    if beta is None:
+        beta = contrast_beta(index, features, n_threads)
     kept = []
     for d_row, d_col, factor in NEIGHBOURS:
         p, q = _pair_slices(index.shape, d_row, d_col)
