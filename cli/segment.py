@@ -4,11 +4,10 @@ from dataclasses import replace
 from pathlib import Path
 
 import click
-from PIL import Image
 
 from quantize.batch.outputs import OutputPlan, name_for, output_folder, place, require_png, without_own_outputs
 from quantize.errors import QuantizeError, UsageError
-from quantize.io import load_image
+from quantize.io import load_image, oriented_size
 from quantize.segment.confidence import MIN_CONFIDENCE
 from quantize.segment.cutout import SegmentSettings
 from quantize.segment.foreground import EDGES, check_box
@@ -170,13 +169,9 @@ def _check_fits(path, box, fg_seeds, bg_seeds):
     """With one input, a box outside it or seeds of another size are usage errors,
     told from the file's header before any work."""
     try:
-        with Image.open(path) as image:
-            orientation = image.getexif().get(0x0112, 1)
-            cols, rows = image.size
+        rows, cols = oriented_size(path)
     except (OSError, ValueError):
         return  # not an image: it fails with its own reason
-    if orientation in (5, 6, 7, 8):  # EXIF rotations by 90 degrees swap the sides
-        rows, cols = cols, rows
     if box is not None:
         try:
             check_box(box, (rows, cols))

@@ -102,6 +102,42 @@ class _bomb_limit:
         Image.MAX_IMAGE_PIXELS = self.saved
 
 
+def oriented_size(path):
+    """(rows, cols) of the image file ``path`` as :func:`load_image` returns it (EXIF
+    rotations by 90 degrees swap the sides), read from the file's header and chunks,
+    without decoding the pixels. OSError or ValueError for a file Pillow cannot open."""
+    with Image.open(path) as image:
+        cols, rows = image.size
+        if image.format == "PNG" and "exif" not in image.info:
+            # Pillow's getexif decodes a whole PNG to look for an eXIf chunk after the
+            # pixels (0.75 s at 18 MP); walking the chunk headers finds it without that.
+            orientation = _png_late_orientation(path)
+        else:
+            orientation = image.getexif().get(_ORIENTATION_TAG, 1)
+    return (cols, rows) if orientation in (5, 6, 7, 8) else (rows, cols)
+
+
+_ORIENTATION_TAG = 0x0112
+
+
+def _png_late_orientation(path):
+    """The EXIF orientation in a PNG's eXIf chunk, found by its chunk headers; 1 if none."""
+    with open(path, "rb") as f:
+        f.seek(8)  # the signature
+        while True:
+            header = f.read(8)
+            if len(header) < 8:
+                return 1
+            length, kind = struct.unpack(">I4s", header)
+            if kind == b"eXIf":
+                exif = Image.Exif()
+                exif.load(f.read(length))
+                return exif.get(_ORIENTATION_TAG, 1)
+            if kind == b"IEND":
+                return 1
+            f.seek(length + 4, os.SEEK_CUR)  # the data and its CRC
+
+
 def _pixel_count(path):
     """Width x height from the file's header, read with no limit (no pixels decoded)."""
     with _bomb_limit(None), Image.open(path) as im:

@@ -140,3 +140,27 @@ def test_png_bytes_decode_to_their_pixels_whatever_the_threads(channels, monkeyp
         assert back.mode == {1: "L", 3: "RGB", 4: "RGBA"}[channels]
         assert back.info["icc_profile"] == profile
         np.testing.assert_array_equal(np.asarray(back), pixels)
+
+
+def _png_with_late_exif(path, exif):
+    """A PNG whose eXIf chunk comes after the pixels (allowed; Pillow writes it before)."""
+    Image.new("RGB", (40, 30), "white").save(path)
+    content = path.read_bytes()
+    body = exif.tobytes()[len(b"Exif\x00\x00"):]  # an eXIf chunk holds the TIFF data alone
+    chunk = struct.pack(">I", len(body)) + b"eXIf" + body + struct.pack(">I", zlib.crc32(b"eXIf" + body))
+    path.write_bytes(content[:-12] + chunk + content[-12:])  # before IEND
+
+
+@pytest.mark.parametrize("where", ["jpeg", "png", "late png", "none"])
+def test_oriented_size_reads_the_orientation_without_decoding(where, tmp_path):
+    from quantize.io import oriented_size
+    exif = Image.Exif()
+    exif[0x0112] = 6 if where != "none" else 1
+    path = tmp_path / ("o.jpg" if where == "jpeg" else "o.png")
+    if where == "late png":
+        _png_with_late_exif(path, exif)
+    else:
+        Image.new("RGB", (40, 30), "white").save(path, exif=exif)
+    assert oriented_size(path) == load_image(path).pixels.shape[:2] == ((30, 40) if where == "none" else (40, 30))
+    with Image.open(path) as image:  # a late chunk is not in the header Pillow reads at open
+        assert ("exif" in image.info) == (where != "late png")
