@@ -15,9 +15,9 @@ from . import kernels
 from ._parallel import threads_for
 
 _TABLE_SIZE = 1 << 24  # one slot per 8-bit RGB color
-# Above this many pixels, count in parallel and scan the whole table (16 M slots,
-# ~10 ms) for the colors; below, one serial pass that lists colors as it meets
-# them is faster than the scan.
+# Above this many pixels, count and then scan the whole table (16 M slots, ~10 ms)
+# for the colors; below, one pass that lists colors as it meets them is faster than
+# the scan.
 PARALLEL_PIXELS = 1 << 22
 _TABLE = None  # 64 MB of int32 counts, allocated on first use and kept zero
 _TABLE_LOCK = threading.Lock()
@@ -70,7 +70,7 @@ def _count(flat, table, n_threads):
     if len(flat) < PARALLEL_PIXELS:
         n_colors = kernels.histogram.collect_colors(flat, table, codes)
     else:
-        kernels.histogram.count_colors(flat, table, n_threads)
+        kernels.histogram.count_colors(flat, table)
         n_colors = kernels.histogram.list_colors(table, codes)
     codes = codes[:n_colors]
     codes = codes[np.argsort(_bin_key(codes), kind="stable")]

@@ -42,9 +42,9 @@ def test_histogram_kernels_match_their_source():
         codes = np.empty(50, np.int32)
         n = module.collect_colors(rgb, table, codes)
         sorted_codes = np.empty(50, np.int32)
-        parallel_table = np.zeros(1 << 24, dtype=np.int32)
-        module.count_colors(rgb, parallel_table, 2)
-        assert module.list_colors(parallel_table, sorted_codes) == n
+        counted_table = np.zeros(1 << 24, dtype=np.int32)
+        module.count_colors(rgb, counted_table)
+        assert module.list_colors(counted_table, sorted_codes) == n
         counts, inverse = np.empty(n, np.int32), np.empty(50, np.int32)
         module.index_listed(table, codes[:n], counts)
         module.inverse_index(rgb, table, inverse, 2)

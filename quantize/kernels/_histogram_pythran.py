@@ -15,7 +15,7 @@ their own: calls on separate tables and buffers, never shared, are safe.
 import numpy as np
 
 #pythran export collect_colors(uint8[:,:], int32[:], int32[:])
-#pythran export count_colors(uint8[:,:], int32[:], int)
+#pythran export count_colors(uint8[:,:], int32[:])
 #pythran export list_colors(int32[:], int32[:])
 #pythran export index_listed(int32[:], int32[:], int32[:])
 #pythran export inverse_index(uint8[:,:], int32[:], int32[:], int)
@@ -60,24 +60,24 @@ def collect_colors(rgb, table, codes):
     return n_colors
 
 
-def count_colors(rgb, table, n_threads):
-    """Count the colors of ``rgb`` into ``table``, in parallel (large images).
+def count_colors(rgb, table):
+    """Count the colors of ``rgb`` into ``table`` (large images, whose colors are
+    then listed by scanning the table).
+
+    One thread: the counts are misses in a 64 MB table, and one thread's plain
+    increments keep several in flight where atomic ones wait for each; on two 18 MP
+    photos 0.07-0.10 s against 0.13-0.15 s for two threads' atomic increments.
 
     Parameters
     ----------
     rgb : (n_pixels, 3) uint8, read.
-    table : (2**24,) int32, read and updated: counts are added (atomically) to it.
-    n_threads : int, OpenMP threads over the pixels.
+    table : (2**24,) int32, read and updated: counts are added to it.
 
     Returns nothing. Thread safety: writes the shared table (see the
     module's description).
     """
-    n = rgb.shape[0]
-    #omp parallel for schedule(static) num_threads(n_threads)
-    for i in range(n):
-        code = _code(rgb[i, 0], rgb[i, 1], rgb[i, 2])
-        #omp atomic
-        table[code] += 1
+    for i in range(rgb.shape[0]):
+        table[_code(rgb[i, 0], rgb[i, 1], rgb[i, 2])] += 1
 
 
 def list_colors(table, codes):
