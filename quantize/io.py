@@ -240,10 +240,11 @@ def write_atomically(path, write, *, overwrite=False):
 # only, never on the thread count (a batch's --jobs gives each worker fewer threads).
 # A slice boundary forgets 32 kB of history: 0.1% of 18 MP cutouts' bytes.
 PNG_SLICE_BYTES = 4 << 20
-# zlib-ng's level 6: on cutouts and overlays of three photos of 4-18 MP, 0.98-1.01x
-# the bytes of libdeflate's level 6 through oxipng (rows filtered alike), 2.5-4x
-# faster on two threads; level 4 was 1.3x faster again, in up to 4% more bytes.
-PNG_LEVEL = 6
+# zlib-ng's level 5: on cutouts and overlays of three photos of 4-18 MP, 0.99-1.02x
+# the bytes of libdeflate's level 6 through oxipng (rows filtered alike), 3-5x faster
+# on two threads; level 6 took 1.3-1.7x level 5's time for 0-2.5% fewer bytes (the
+# 18 MP astronaut's cutout: 0.53 against 0.32 s), level 4 saved little more time.
+PNG_LEVEL = 5
 _PNG_COLOR_TYPES = {1: 0, 3: 2, 4: 6}  # channels -> gray, RGB, RGBA
 
 
@@ -254,7 +255,7 @@ def png_bytes(pixels, *, icc_profile=None, n_threads=1):
 
     For photos of millions of pixels: Pillow's encoder chooses a filter per row
     (3.4 s on an 18 MP cutout) and oxipng copies the pixels into its own buffer one
-    element at a time (0.9 s there); this takes 0.5-0.9 s.
+    element at a time (0.9 s there); this takes 0.3-0.8 s.
     """
     from zlib_ng import zlib_ng  # only when a large picture is written: keeps the CLI's import time
 

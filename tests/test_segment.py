@@ -488,7 +488,7 @@ def test_contrast_beta_of_sampled_row_pairs_leaves_out_the_rows_between_pairs():
     assert graphcut.contrast_beta(index, features, 2) != pytest.approx(expected, rel=1e-3)
 
 
-@pytest.mark.parametrize("radius", [0, 1, 3, 40])
+@pytest.mark.parametrize("radius", [0, 1, 3, 40, 300])
 def test_boundary_band_is_a_maximum_minus_a_minimum_filter(radius):
     from quantize.segment.foreground import boundary_band
     mask = np.zeros((47, 61), bool)
@@ -500,6 +500,10 @@ def test_boundary_band_is_a_maximum_minus_a_minimum_filter(radius):
     for n_threads in (1, 2):
         np.testing.assert_array_equal(boundary_band(mask, radius, n_threads), expected)
     np.testing.assert_array_equal(boundary_band(np.ones((5, 6), bool), 2), np.zeros((5, 6), bool))
+    tall = np.random.default_rng(radius).random((700, 9)) < 0.01  # rows over several chunks of the kernel
+    np.testing.assert_array_equal(boundary_band(tall, min(radius, 40), 2),
+                                  ndimage.maximum_filter(tall, size=2 * min(radius, 40) + 1)
+                                  & ~ndimage.minimum_filter(tall, size=2 * min(radius, 40) + 1))
 
 
 @pytest.mark.parametrize("large", [False, True])

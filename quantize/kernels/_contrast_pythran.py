@@ -15,6 +15,9 @@ wrapper releases it around the call), so Python threads can run kernels at once.
 """
 import numpy as np
 
+# Rows per parallel chunk of boundary_band's second pass (each starts its window anew).
+BAND_CHUNK_ROWS = 256
+
 #pythran export block_sums(uint8[:,:,:], int, int64[:,:,:], int)
 #pythran export pair_sqdist_row_totals(int32[:,:], float64[:,:], float64[:,:], int)
 #pythran export boundary_band(uint8[:,:], int, uint8[:,:], bool[:,:], int)
@@ -132,8 +135,9 @@ def boundary_band(mask, radius, sides, band, n_threads):
     band : (M, N) bool, written.
     n_threads : int, OpenMP threads over the rows.
 
-    A running count along each row, then an OR down each column's window: two
-    passes, where separable maximum and minimum filters take four.
+    A running count along each row, then down each column the last row whose row
+    window held each kind: two passes of constant work per pixel, where separable
+    maximum and minimum filters take four.
 
     Returns nothing. Thread safety: keeps no state and writes only ``sides`` and
     ``band``: safe on separate buffers, never shared.
@@ -151,13 +155,27 @@ def boundary_band(mask, radius, sides, band, n_threads):
                 count -= mask[r, c - radius - 1]
             width = min(c + radius, n_cols - 1) - max(c - radius, 0) + 1
             sides[r, c] = (1 if count > 0 else 0) + (2 if count < width else 0)
+    n_chunks = (n_rows + BAND_CHUNK_ROWS - 1) // BAND_CHUNK_ROWS
     #omp parallel for schedule(static) num_threads(n_threads)
-    for r in range(n_rows):
-        for c in range(n_cols):
-            seen = 0
-            for above in range(max(0, r - radius), min(n_rows, r + radius + 1)):
-                seen |= sides[above, c]
-            band[r, c] = seen == 3
+    for chunk in range(n_chunks):
+        first, stop = chunk * BAND_CHUNK_ROWS, min(n_rows, (chunk + 1) * BAND_CHUNK_ROWS)
+        # Per column, the last row so far whose row window held a set (an unset) pixel.
+        last_set = np.full(n_cols, -n_rows - radius - 1, dtype=np.int64)
+        last_unset = np.full(n_cols, -n_rows - radius - 1, dtype=np.int64)
+        for r in range(max(0, first - radius), min(n_rows, stop + radius)):
+            for c in range(n_cols):
+                if sides[r, c] & 1:
+                    last_set[c] = r
+                if sides[r, c] & 2:
+                    last_unset[c] = r
+            decided = r - radius  # its window's rows are all in now
+            if decided >= first:
+                for c in range(n_cols):
+                    band[decided, c] = last_set[c] >= decided - radius and last_unset[c] >= decided - radius
+        for decided in range(max(first, stop - radius), stop):  # the window cut by the last row
+            if decided + radius >= n_rows:  # not decided in the loop above
+                for c in range(n_cols):
+                    band[decided, c] = last_set[c] >= decided - radius and last_unset[c] >= decided - radius
 
 
 def touching_pair_sqdist(index, features, d_row, d_col, touch, row_start, out, n_threads):

@@ -200,7 +200,7 @@ def _write_png(target, picture, icc_profile, overwrite, n_threads):
 
 # From this size on, pictures are written by png_bytes: every row filtered by the row
 # above and deflated on every thread. On cutouts and overlays of three photos of
-# 4-18 MP, 2.5-4x faster than _photo_png in 0.98-1.01x its bytes (17.9 MP cutout:
+# 4-18 MP, 3-6x faster than _photo_png in 0.99-1.02x its bytes (17.9 MP cutout:
 # 0.48 against 1.82 s). On the 0.1-0.3 MP samples oxipng's choice of filter per row
 # costs little and saves 1-4%.
 LARGE_PHOTO_PIXELS = 2_000_000

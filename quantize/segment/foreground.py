@@ -317,6 +317,8 @@ def _sampled_beta(pixels, model):
     step = max(1, math.ceil(2 * pixels.shape[0] * pixels.shape[1] / SAMPLE_PIXELS))
     tops = np.arange(0, n_rows - 1, step)
     rows = np.ascontiguousarray(pixels[np.stack([tops, tops + 1], axis=1).ravel()])
+    # The last histogram of the cut: its 64 MB table, 3.6 bytes of every pixel of 18 MP,
+    # would be held through the cut (the peak of the run) otherwise.
     histogram = color_histogram(rows, model.n_threads, release_table=True)
     index = histogram.inverse.reshape(rows.shape[:2])
     return graphcut.contrast_beta(index, colors_to_features(histogram.colors, model.space),
@@ -348,9 +350,7 @@ class _Grid:
     the pairs that touch ``needed`` pixels only, when given)."""
 
     def __init__(self, pixels, model, needed=None, weights=True):
-        # The full-resolution grid of a large image: its 64 MB table are 3.6 bytes of every
-        # pixel of 18 MP, held through the cut otherwise.
-        histogram = color_histogram(pixels, model.n_threads, release_table=needed is not None)
+        histogram = color_histogram(pixels, model.n_threads)
         self.shape = pixels.shape[:2]
         self.counts = histogram.counts
         self.inverse = histogram.inverse
