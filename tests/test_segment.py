@@ -543,3 +543,60 @@ def test_shrink_marks_blocks_as_scikit_images_block_mean(factor):
     fraction = skimage.transform.downscale_local_mean(mask.astype(np.float32), (factor, factor))
     np.testing.assert_array_equal(_shrink(mask, factor, True, 2), fraction > 0)
     np.testing.assert_array_equal(_shrink(mask, factor, False, 2), fraction >= 0.5)
+
+
+def test_a_large_photo_whose_coarse_cut_is_empty_is_reported_not_crashed(tmp_path):
+    # Over 0.64 M free pixels (the intermediate level's path), nothing in the box to cut.
+    image = np.full((1000, 1000, 3), 120, np.uint8)
+    mask = quantize.segment_foreground(image, box=(50, 50, 900, 900), random_state=0)
+    assert not mask[:50].any()  # a cut, empty or not, and no exception
+    Image.fromarray(image).save(tmp_path / "flat.png")
+    result = CliRunner().invoke(cli, ["segment", str(tmp_path / "flat.png"), "--box", "50,50,900,900",
+                                      "--mask", str(tmp_path / "m.png")])
+    assert result.exit_code == 1 and "no foreground found" in result.output and not (tmp_path / "m.png").exists()
+
+
+def test_the_band_refinement_takes_every_pixel_when_its_sample_misses_a_side():
+    from quantize.segment import foreground
+    image = textured((2000, 2000), 3)
+    mask = np.zeros((2000, 2000), bool)
+    mask[301, 100:1900] = True  # one row, between the sample's rows (every second at 4 MP)
+    image[mask] = (230, 230, 40)
+    decide = foreground.boundary_band(mask, 2) & ~np.zeros_like(mask)
+    model = foreground._Model("lab", 5, 16, 30.0, np.random.default_rng(0), 2)
+    cut = foreground._refine_in_band(image, mask, decide, 2, model)
+    assert iou(cut, mask) >= 0.9
+
+
+def test_background_seeds_stay_background_when_holes_are_filled(disc_image):
+    image, disc = disc_image
+    bg_seeds = np.zeros(disc.shape, bool)
+    bg_seeds[58:61, 78:81] = True  # a 3 x 3 spot inside the disc, which the cleaning fills as a hole
+    mask = quantize.segment_foreground(image, box=(35, 15, 90, 90), bg_seeds=bg_seeds, random_state=0)
+    assert not mask[bg_seeds].any() and iou(mask, disc) >= 0.95
+
+
+def test_a_small_subject_in_a_small_box_is_a_subject(tmp_path):
+    image = textured((1500, 1500), 4)
+    rows, cols = np.mgrid[:1500, :1500]
+    disc = (rows - 700) ** 2 + (cols - 900) ** 2 < 25 ** 2  # 0.09% of the image, 30% of the box
+    image[disc] = (220, 40, 40)
+    Image.fromarray(image).save(tmp_path / "small.png")
+    result = CliRunner().invoke(cli, ["segment", str(tmp_path / "small.png"), "--box", "860,660,80,80",
+                                      "--mask", str(tmp_path / "m.png")])
+    assert result.exit_code == 0, result.output
+    assert iou(np.asarray(Image.open(tmp_path / "m.png")) > 0, disc) >= 0.9
+
+
+def test_matting_keeps_the_photo_s_colors_on_foreground_seeds(tmp_path):
+    image, disc, alpha, _ = soft_disc_composite()
+    Image.fromarray(image).save(tmp_path / "soft.png")
+    seeds = np.zeros(alpha.shape, bool)
+    seeds[22:99, 78:83] = True  # a stripe across the disc and its soft edges
+    Image.fromarray(seeds.astype(np.uint8) * 255).save(tmp_path / "seeds.png")
+    result = CliRunner().invoke(cli, ["segment", str(tmp_path / "soft.png"), "--box", "30,10,100,100", "--matting",
+                                      "--fg-seeds", str(tmp_path / "seeds.png"), "--cutout", str(tmp_path / "c.png")])
+    assert result.exit_code == 0, result.output
+    cutout = np.asarray(Image.open(tmp_path / "c.png"))
+    assert (cutout[seeds][:, 3] == 255).all()
+    np.testing.assert_array_equal(cutout[seeds][:, :3], image[seeds][:, :3])

@@ -10,7 +10,8 @@ from ..errors import NoSubjectError
 from .._parallel import resolve_n_threads
 from ..io import check_output, load_image, png_bytes, write_atomically
 from .confidence import MIN_CONFIDENCE
-from .foreground import EDGES, MIN_STABILITY, bounds_the_subject, cut_stability, hard_labels, segment_foreground
+from .foreground import (EDGES, MIN_STABILITY, bounds_the_subject, check_box, cut_stability, hard_labels,
+                         segment_foreground)
 from .matting import matte_edges
 from .regions import region_overlay, segment_regions
 
@@ -55,9 +56,9 @@ def cutout_image(pixels, mask, *, crop=False, alpha=None, colors=None):
 
 def mask_overlay(pixels, mask):
     """The photo with the background dimmed and the mask's outline drawn: (M, N, 3) uint8."""
-    out = pixels[:, :, :3].astype(np.float32)
-    out[~mask] *= OVERLAY_DIM
-    out = np.rint(out).astype(np.uint8)
+    # One multiply by a factor per pixel: a boolean index of 18 MP took 1.8 s.
+    factor = np.where(mask, np.float32(1.0), np.float32(OVERLAY_DIM))
+    out = np.rint(pixels[:, :, :3] * factor[:, :, None]).astype(np.uint8)
     out[skimage.segmentation.find_boundaries(mask, mode="inner")] = BOUNDARY_COLOR
     return out
 
@@ -144,6 +145,7 @@ def segment_file(source, settings=SegmentSettings(), *, mask_path=None, cutout_p
                                            settings.edges)
             alpha[bg_hard] = 0.0
             alpha[fg_hard] = 1.0
+            colors[fg_hard] = pixels[:, :, :3][fg_hard]  # opaque: the photo's own colors, nothing unmixed
         outputs = {mask_path: lambda: mask_image(mask, alpha),
                    cutout_path: lambda: cutout_image(pixels, mask, crop=settings.crop, alpha=alpha, colors=colors),
                    overlay_path: lambda: Image.fromarray(mask_overlay(pixels, mask))}
@@ -176,10 +178,14 @@ MIN_SUBJECT = 0.001
 
 
 def _check_subject(mask, box):
-    """An empty (or all but empty) or full mask is no cut: say so instead of writing
-    it as a result."""
+    """An empty (or all but empty: below MIN_SUBJECT of the box, or of the image
+    without one) or full mask is no cut: say so instead of writing it as a result."""
     hint = "give --fg-seeds or a tighter box" if box is not None else "give --box or seeds"
-    if mask.mean() < MIN_SUBJECT:
+    area = mask.size
+    if bounds_the_subject(box, mask.shape):  # a small subject in a small box is what was asked
+        top, bottom, left, right = check_box(box, mask.shape)
+        area = (bottom - top) * (right - left)
+    if mask.sum() < MIN_SUBJECT * area:
         n = int(mask.sum())
         found = f" ({n} pixel{'s' if n > 1 else ''})" if n else ""
         raise NoSubjectError(f"no foreground found{found}: {hint}")

@@ -135,7 +135,8 @@ def segment_foreground(image, box=None, *, fg_seeds=None, bg_seeds=None, edges=E
     model = _Model(space, n_codewords, n_background_codewords, smoothness,
                    check_random_state(random_state), resolve_n_threads(n_threads))
     mask = _extract(pixels, fg_hard, bg_hard, model, max_rounds)
-    mask = clean_mask(mask, min_size=min_size, max_hole=max_hole, keep=keep) | fg_hard
+    # Filling holes must not take back what the seeds, the box or the frame say is background.
+    mask = (clean_mask(mask, min_size=min_size, max_hole=max_hole, keep=keep) | fg_hard) & ~bg_hard
     if return_confidence:
         return mask, confidence_of(pixels, mask, space, model.rng, model.n_threads)
     return mask
@@ -291,15 +292,19 @@ def _refine_in_band(pixels, mask, decide, scale, model):
     colors of the band and of the neighbours its pairs reach; the color models fitted
     to every s-th pixel of every s-th row (s the step that samples SAMPLE_PIXELS),
     beta from pairs of neighbouring rows, one pair every t rows alike."""
+    if not mask.any() or mask.all() or not decide.any():
+        return mask  # nothing to refine (as _round): the caller reports an empty or full cut
     n_threads = model.n_threads
+    step = max(1, math.floor(math.sqrt(mask.size / SAMPLE_PIXELS)))
+    sample = _Grid(np.ascontiguousarray(pixels[::step, ::step]), model, weights=False)
+    inside = sample.color_weights(mask[::step, ::step])
+    if not inside.any() or not (sample.counts - inside).any():  # a side too thin for the sample: every pixel
+        return _round(_Grid(pixels, model, needed=decide), mask, decide, model)
     reach = boundary_band(mask, scale + 1, n_threads)  # the band, and one pixel further: every pair's ends
     band = color_histogram(np.ascontiguousarray(pixels[reach])[:, None, :], n_threads)
     features = colors_to_features(band.colors, model.space)
     index = np.zeros(mask.shape, dtype=np.int32)  # read only where reach is
     index[reach] = band.inverse
-    step = max(1, math.floor(math.sqrt(mask.size / SAMPLE_PIXELS)))
-    sample = _Grid(np.ascontiguousarray(pixels[::step, ::step]), model, weights=False)
-    inside = sample.color_weights(mask[::step, ::step])
     weights = graphcut.band_contrast_weights(index, features, model.smoothness, decide,
                                              threads_for(index.size, n_threads),
                                              beta=_sampled_beta(pixels, model))  # the last histogram
