@@ -186,7 +186,7 @@ def touching_pair_sqdist(index, features, d_row, d_col, touch, row_start, out, n
     ----------
     index : (M, N) int32, read: each pixel's row of ``features``.
     features : (n_colors, F) float64, read.
-    d_row, d_col : int, the neighbour's offset (as in ``pair_sqdist_totals``).
+    d_row, d_col : int, the neighbour's offset: d_row 0 or 1, d_col -1, 0 or 1 (not both 0).
     touch : (M - d_row, N - |d_col|) bool, read: the pairs wanted; column j is the
         pair of pixel (r, j + max(0, -d_col)).
     row_start : (M - d_row,) int64, read: where row r's wanted pairs start in ``out``

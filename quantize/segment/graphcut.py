@@ -57,8 +57,7 @@ def indexed_contrast_weights(feature_rows, shape, n_channels, strength):
         total_squared += float(squared.sum())
         n_pairs += squared.size
         kept.append(squared)
-    mean = total_squared / max(n_pairs, 1)
-    beta = 1.0 / (2.0 * mean) if mean > 0 else 0.0
+    beta = _beta(total_squared, n_pairs)
     for values, (_, _, factor) in zip(kept, NEIGHBOURS):
         values *= -beta
         np.exp(values, out=values)
@@ -81,6 +80,11 @@ def contrast_beta(index, features, n_threads, *, row_pairs=False):
             totals = totals[0::2]
         total_squared += float(totals.sum())
         n_pairs += totals.size * (index.shape[1] - abs(d_col))
+    return _beta(total_squared, n_pairs)
+
+
+def _beta(total_squared, n_pairs):
+    """GrabCut's beta from the sum of the pairs' squared differences: 0 on a flat image."""
     mean = total_squared / max(n_pairs, 1)
     return 1.0 / (2.0 * mean) if mean > 0 else 0.0
 
