@@ -82,6 +82,22 @@ def load_set(data, limit):
         yield row["name"], pixels, truth, boxes[row["name"]]
 
 
+def on_canvases(photos, times):
+    """Each photo pasted at the center of the next one scaled to ``times`` its width
+    and height, with its mask and (ungrown) box moved there."""
+    for i, (name, pixels, truth, box) in enumerate(photos):
+        rows, cols = truth.shape
+        backdrop = Image.fromarray(photos[(i + 1) % len(photos)][1]).resize((times * cols, times * rows),
+                                                                              Image.BILINEAR)
+        canvas = np.array(backdrop)
+        top, left = (times - 1) // 2 * rows, (times - 1) // 2 * cols
+        canvas[top:top + rows, left:left + cols] = pixels
+        placed = np.zeros(canvas.shape[:2], bool)
+        placed[top:top + rows, left:left + cols] = truth
+        x, y, width, height = box
+        yield name, canvas, placed, (x + left, y + top, width, height)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=DATA)
@@ -89,9 +105,16 @@ def main():
     parser.add_argument("--limit", type=int, default=None, help="first N images only")
     parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=list(METHODS))
     parser.add_argument("--per-image", action="store_true")
+    parser.add_argument("--canvas", type=int, default=1,
+                        help="paste each photo at the center of a canvas this many times its width and height "
+                             "(the next photo of the set scaled up), the box moved with it: small boxes on "
+                             "large photos")
     args = parser.parse_args()
     results = {name: [] for name in args.methods}
-    for name, pixels, truth, box in load_set(args.data, args.limit):
+    photos = load_set(args.data, args.limit)
+    if args.canvas > 1:
+        photos = on_canvases(list(photos), args.canvas)
+    for name, pixels, truth, box in photos:
         box = grown_box(box, args.margin, truth.shape)
         for method in args.methods:
             start = time.perf_counter()

@@ -588,6 +588,36 @@ def test_a_small_subject_in_a_small_box_is_a_subject(tmp_path):
     assert iou(np.asarray(Image.open(tmp_path / "m.png")) > 0, disc) >= 0.9
 
 
+def test_a_small_box_on_a_large_photo_is_cut_in_a_window_around_it(monkeypatch):
+    from quantize.segment import foreground
+    image = textured((1500, 1500), 4)
+    rows, cols = np.mgrid[:1500, :1500]
+    disc = (rows - 700) ** 2 + (cols - 900) ** 2 < 25 ** 2
+    image[disc] = (220, 40, 40)
+    seeds = np.zeros(disc.shape, bool)
+    seeds[500:505, 700:705] = True  # a foreground seed outside the box: the window holds it too
+    image[seeds] = (220, 40, 40)
+    shapes = []
+    extract = foreground._extract
+    monkeypatch.setattr(foreground, "_extract", lambda pixels, *args: shapes.append(pixels.shape[:2]) or extract(
+        pixels, *args))
+    mask = quantize.segment_foreground(image, box=(860, 660, 80, 80), fg_seeds=seeds, random_state=0)
+    # Not known background: rows 500-739, columns 700-939, grown by their span on each side.
+    assert shapes == [(720, 720)]
+    assert mask.shape == disc.shape and iou(mask, disc | seeds) >= 0.95 and mask[seeds].all()
+    assert not mask[:260].any() and not mask[:, :460].any()
+
+
+@pytest.mark.parametrize("box, whole", [((860, 660, 80, 80), False), ((500, 500, 400, 400), True)])
+def test_the_working_window_is_the_whole_image_unless_it_saves_most_of_it(box, whole):
+    from quantize.segment.foreground import hard_labels, working_window
+    _, bg_hard = hard_labels((1500, 1500), box, None, None, ())
+    window = working_window(bg_hard)
+    assert (window == (slice(None), slice(None))) == whole
+    if not whole:
+        assert window == (slice(580, 820), slice(780, 1020))  # the box, 80 px more on each side
+
+
 def test_matting_keeps_the_photo_s_colors_on_foreground_seeds(tmp_path):
     image, disc, alpha, _ = soft_disc_composite()
     Image.fromarray(image).save(tmp_path / "soft.png")
