@@ -217,12 +217,19 @@ def _write_report(records, path):
     write_atomically(make_folder_for(path), lambda f: f.write(content), overwrite=True)
 
 
-def sources_or_fail(inputs, recursive):
-    with warnings.catch_warnings(record=True) as said:  # a pattern that matches nothing
+def with_warnings_logged(function, *args):
+    """``function(*args)``, its warnings (a pattern that matches nothing, earlier
+    outputs left out) logged as one line each."""
+    with warnings.catch_warnings(record=True) as said:
         warnings.simplefilter("always")
-        sources = discover(inputs, recursive)
+        result = function(*args)
     for warning in said:
         log.warning("warning: %s", warning.message)
+    return result
+
+
+def sources_or_fail(inputs, recursive):
+    sources = with_warnings_logged(discover, inputs, recursive)
     if not sources:
         raise click.UsageError(f"no image files found in {', '.join(str(i) for i in inputs)}")
     return sources

@@ -23,7 +23,7 @@ from quantize.errors import QuantizeError, UsageError
 from quantize.palette import FORMATS as PALETTE_FORMATS
 from quantize.palette import palette_bytes, parse_color, read_palette, write_palette
 
-from .batch import Runner, batch_options, claim_report, execute, sources_or_fail, tasks_for
+from .batch import Runner, batch_options, claim_report, execute, sources_or_fail, tasks_for, with_warnings_logged
 from .options import (
     choose_options,
     colors_option,
@@ -209,7 +209,9 @@ def _plan_targets(inputs, sources, output, fmt, suffix, in_place, overwrite, oth
 
         def targets_of(some):
             return [place(s, folder, name_for(s, some, suffix, ext)) for s in some]
-        sources = without_own_outputs(sources, lambda some: [[t] for t in targets_of(some)])
+        sources = with_warnings_logged(
+            without_own_outputs, sources, lambda some: [[t] for t in targets_of(some)],
+            lambda some: [[place(s, None, name_for(s, some, "-quantized", "png"))] for s in some])
     plan = OutputPlan([s.path for s in sources] + other_inputs, overwrite=overwrite, in_place=in_place)
     if in_place:
         # A symlinked input is replaced where it lives: the link stays a link.

@@ -12,7 +12,7 @@ from quantize.segment.confidence import MIN_CONFIDENCE
 from quantize.segment.cutout import SegmentSettings
 from quantize.segment.foreground import EDGES, check_box
 
-from .batch import Runner, batch_options, claim_report, execute, sources_or_fail, tasks_for
+from .batch import Runner, batch_options, claim_report, execute, sources_or_fail, tasks_for, with_warnings_logged
 from .options import given, max_pixels_option, seed_option, space_option, threads_option, verbosity_options
 
 log = logging.getLogger("quantize")
@@ -117,8 +117,10 @@ def segment(ctx, inputs, box, edges, mask_out, cutout_out, matting, crop, overla
     if (fg_seeds or bg_seeds) and len(sources) > 1:
         raise click.UsageError("--fg-seeds/--bg-seeds belong to one image: give one input")
     outputs = (mask_out, cutout_out, overlay_out, n_regions)
-    sources = without_own_outputs(sources, lambda some: [list(targets.values())
-                                                         for targets in _targets(inputs, some, *outputs)])
+    sources = with_warnings_logged(
+        without_own_outputs, sources,
+        lambda some: [list(targets.values()) for targets in _targets(inputs, some, *outputs)],
+        lambda some: [[place(s, None, name_for(s, some, f"-{kind}", "png")) for kind in BESIDE_KINDS] for s in some])
     plan = OutputPlan([s.path for s in sources] + [p for p in (fg_seeds, bg_seeds) if p is not None],
                       overwrite=not skip_existing)
     plans = [{key: plan.claim(target, owner=source.path) for key, target in targets.items()}
@@ -143,6 +145,11 @@ def segment(ctx, inputs, box, edges, mask_out, cutout_out, matting, crop, overla
     tasks, settled = tasks_for("segment", sources, plans, settings, plan)
     runner = Runner(jobs, threads, scheduler)
     execute(tasks, settled, runner=runner, report=report, quiet=log.getEffectiveLevel() > logging.WARNING)
+
+
+# What a run without output options writes beside each input: a mask and a cutout,
+# or a label map.
+BESIDE_KINDS = ("mask", "cutout", "labels")
 
 
 def _targets(inputs, sources, mask_out, cutout_out, overlay_out, n_regions):

@@ -63,6 +63,11 @@ class NoMatchWarning(UserWarning):
     file the folder does not hold); the other inputs are processed."""
 
 
+class EarlierOutputWarning(UserWarning):
+    """Files found in a folder or by a pattern were left out as the outputs an earlier
+    run wrote beside other inputs (photo-mask.png beside photo.png)."""
+
+
 class TransparencyWarning(UserWarning):
     """Semi-transparent pixels are written opaque: the output format (GIF) or the
     given palette has no semi-transparent colors."""

@@ -240,6 +240,19 @@ CASES = [
     Case("segment a folder beside its files, again", "segment in -r --box 10,10,100,70", 1,
          r"3 files: 0 done, 2 skipped", before=("segment in -r --box 10,10,100,70",),
          absent=("in/a-mask-mask.png", "in/a-cutout-mask.png")),
+    Case("segment a folder after a run on one of its photos: the earlier outputs are no inputs",
+         "segment in -r --box 10,10,100,70 --cutout out/", 1,
+         r"warning: left out 2 files an earlier run wrote beside their inputs: in/a-cutout.png, in/a-mask.png; "
+         r"name them to process them\n.*3 files: 2 done, 0 skipped, 1 failed",
+         before=("segment in/a.png --box 10,10,100,70",), exist=("out/a-cutout.png", "out/sub/b-cutout.png"),
+         absent=("out/a-mask-cutout.png", "out/a-cutout-cutout.png")),
+    Case("compress a folder after a run beside it, into a folder", "compress in -r -k 4 -o out/", 1,
+         r"warning: left out 2 files an earlier run wrote beside their inputs: in/a-quantized.png, "
+         r"in/sub/b-quantized.png;.*3 files: 2 done", before=("compress in -r -k 4",),
+         exist=("out/a.png", "out/sub/b.png"), absent=("out/a-quantized.png",)),
+    Case("an earlier output named is an input", "segment in/a-mask.png --box 10,10,100,70 --cutout c.png", 0,
+         r"1 file: 1 done", before=("segment in/a.png --box 10,10,100,70",), exist=("c.png",),
+         no_message="left out"),
     Case("compress --format and -o disagree", "compress cat.png -k 4 -o out.png --format gif", 2,
          r"the extension says png, --format says gif", absent=("out.png",)),
     # compress: outputs are what was asked

@@ -7,10 +7,11 @@ for that input, or when another output of the run has it. The same plan applies
 one skip/overwrite rule to every set of outputs.
 """
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import OutputError, UsageError
+from ..errors import EarlierOutputWarning, OutputError, UsageError
 
 SKIP_HINT = "--overwrite to redo"
 
@@ -129,17 +130,36 @@ def output_folder(output, inputs, n_sources):
     return None
 
 
-def without_own_outputs(sources, targets_of):
+def without_own_outputs(sources, targets_of, beside_of=None):
     """The sources less the files found in folders or by patterns that this run
     would write for another source: a rerun beside the inputs finds
     photo-quantized.png next to photo.png, and it is an output, not an input.
-    ``targets_of(sources)`` gives each source's output paths, in order."""
+    ``targets_of(sources)`` gives each source's output paths, in order.
+
+    ``beside_of(sources)``, alike, gives the outputs a run without output options
+    writes beside each source: those found are left out too, as an earlier run's,
+    with an EarlierOutputWarning naming them (a folder run after a run on one of its
+    photos would otherwise cut out the earlier mask and report it done)."""
+    kept = _without_outputs(sources, targets_of)
+    if beside_of is None:
+        return kept
+    earlier = [s.path for s in kept if s not in _without_outputs(kept, beside_of)]
+    if earlier:
+        names = ", ".join(str(path) for path in earlier[:3])
+        names += f" and {len(earlier) - 3} more" if len(earlier) > 3 else ""
+        warnings.warn(f"left out {len(earlier)} file{'s' if len(earlier) > 1 else ''} an earlier run wrote beside "
+                      f"{'their inputs' if len(earlier) > 1 else 'its input'}: {names}; name them to process them",
+                      EarlierOutputWarning, stacklevel=2)
+    return [s for s in kept if s.path not in earlier]
+
+
+def _without_outputs(sources, targets_of):
     owner_of = {}
     for source, targets in zip(sources, targets_of(sources)):
         for target in targets:
             owner_of.setdefault(_real(target), _real(source.path))
     kept = [s for s in sources if s.named or owner_of.get(_real(s.path), _real(s.path)) == _real(s.path)]
-    return kept if len(kept) == len(sources) else without_own_outputs(kept, targets_of)
+    return kept if len(kept) == len(sources) else _without_outputs(kept, targets_of)
 
 
 def require_png(path, option):
