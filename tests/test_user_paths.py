@@ -253,6 +253,11 @@ CASES = [
     Case("an earlier output named is an input", "segment in/a-mask.png --box 10,10,100,70 --cutout c.png", 0,
          r"1 file: 1 done", before=("segment in/a.png --box 10,10,100,70",), exist=("c.png",),
          no_message="left out"),
+    Case("an earlier output named after its folder is an input",
+         "segment in in/a-mask.png --box 10,10,100,70 --cutout out/", 0,
+         r"warning: left out 1 file an earlier run wrote beside its input: in/a-cutout.png; name it to process it"
+         r"\n2 files: 2 done", before=("segment in/a.png --box 10,10,100,70",),
+         exist=("out/a-cutout.png", "out/a-mask-cutout.png"), absent=("out/a-cutout-cutout.png",)),
     Case("compress --format and -o disagree", "compress cat.png -k 4 -o out.png --format gif", 2,
          r"the extension says png, --format says gif", absent=("out.png",)),
     # compress: outputs are what was asked

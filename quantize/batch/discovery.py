@@ -2,7 +2,7 @@
 import glob
 import os
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from PIL import Image
@@ -86,10 +86,12 @@ def _pattern_root(pattern):
 
 
 def _once_each(sources):
-    seen, unique = set(), []
+    """Each file once, where it first came; named if it was named anywhere (a
+    file named after its folder is still one the user asked for by name)."""
+    first = {}
     for source in sources:
         key = os.path.realpath(source.path)
-        if key not in seen:
-            seen.add(key)
-            unique.append(source)
-    return unique
+        kept = first.setdefault(key, source)
+        if source.named and not kept.named:
+            first[key] = replace(kept, named=True)
+    return list(first.values())

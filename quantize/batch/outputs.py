@@ -147,8 +147,9 @@ def without_own_outputs(sources, targets_of, beside_of=None):
     if earlier:
         names = ", ".join(str(path) for path in earlier[:3])
         names += f" and {len(earlier) - 3} more" if len(earlier) > 3 else ""
-        warnings.warn(f"left out {len(earlier)} file{'s' if len(earlier) > 1 else ''} an earlier run wrote beside "
-                      f"{'their inputs' if len(earlier) > 1 else 'its input'}: {names}; name them to process them",
+        files, inputs, them = ("files", "their inputs", "them") if len(earlier) > 1 else ("file", "its input", "it")
+        warnings.warn(f"left out {len(earlier)} {files} an earlier run wrote beside {inputs}: {names}; "
+                      f"name {them} to process {them}",
                       EarlierOutputWarning, stacklevel=2)
     return [s for s in kept if s.path not in earlier]
 
