@@ -630,3 +630,26 @@ def test_matting_keeps_the_photo_s_colors_on_foreground_seeds(tmp_path):
     cutout = np.asarray(Image.open(tmp_path / "c.png"))
     assert (cutout[seeds][:, 3] == 255).all()
     np.testing.assert_array_equal(cutout[seeds][:, :3], image[seeds][:, :3])
+
+
+def test_a_small_subject_s_parts_are_measured_against_its_window_not_the_photo():
+    image = textured((1500, 1500), 4)
+    rows, cols = np.mgrid[:1500, :1500]
+    body = (rows - 700) ** 2 + (cols - 880) ** 2 < 30 ** 2
+    part = (rows - 700) ** 2 + (cols - 950) ** 2 < 15 ** 2  # 707 px: 0.03% of the photo, 0.6% of the window
+    image[body | part] = (220, 40, 40)
+    mask = quantize.segment_foreground(image, box=(840, 660, 140, 80), random_state=0)
+    assert mask[part].mean() > 0.9 and iou(mask, body | part) >= 0.9
+
+
+def test_a_small_subject_s_soft_edge_is_as_wide_as_its_scale_not_the_photo_s():
+    image = textured((2000, 2000), 4)
+    rows, cols = np.mgrid[:2000, :2000]
+    disc = (rows - 1000) ** 2 + (cols - 1000) ** 2 < 20 ** 2
+    image[disc] = (220, 40, 40)
+    alpha, _ = quantize.matte_edges(image, disc)
+    soft = (alpha > 0) & (alpha < 1)
+    # The old band, 0.4% of the photo's diagonal (11 px either side), was wider than the disc's radius.
+    assert soft.any() and soft.sum() < disc.sum() / 2
+    distance = np.hypot(rows - 1000, cols - 1000)
+    assert distance[soft].min() > 20 - 4 and distance[soft].max() < 20 + 4

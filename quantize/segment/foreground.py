@@ -85,7 +85,9 @@ def segment_foreground(image, box=None, *, fg_seeds=None, bg_seeds=None, edges=E
     max_rounds : int
         Refit-and-cut rounds at most.
     min_size : float
-        Foreground specks below this fraction of the image are dropped.
+        Foreground parts below this fraction of the image (of the window, when
+        the cut runs in one) are dropped: a small subject's parts are measured
+        against its surroundings, not against a large photo.
     max_hole : float
         Holes below this fraction of the foreground are filled.
     keep : {"all", "largest"}
@@ -137,11 +139,10 @@ def segment_foreground(image, box=None, *, fg_seeds=None, bg_seeds=None, edges=E
     model = _Model(space, n_codewords, n_background_codewords, smoothness,
                    check_random_state(random_state), resolve_n_threads(n_threads))
     window = working_window(bg_hard)
-    image_size = bg_hard.size
     pixels, fg_hard, bg_hard = pixels[window], fg_hard[window], bg_hard[window]
     mask = _extract(pixels, fg_hard, bg_hard, model, max_rounds)
     # Filling holes must not take back what the seeds, the box or the frame say is background.
-    mask = clean_mask(mask, min_size=min_size * image_size / mask.size, max_hole=max_hole, keep=keep)
+    mask = clean_mask(mask, min_size=min_size, max_hole=max_hole, keep=keep)
     mask = (mask | fg_hard) & ~bg_hard
     confidence = confidence_of(pixels, mask, space, model.rng, model.n_threads) if return_confidence else None
     whole = mask
@@ -167,18 +168,25 @@ MAX_WINDOW_SHARE = 0.25
 def working_window(bg_hard):
     """The (rows, cols) slices of the image a cut needs, given its known background
     ``bg_hard`` (M, N) bool: the whole image, or a window around the rest."""
-    whole = (slice(None), slice(None))
-    rows = np.flatnonzero(~bg_hard.all(axis=1))
-    cols = np.flatnonzero(~bg_hard.all(axis=0))
+    rows, cols = surroundings(~bg_hard)
+    if (rows.stop - rows.start) * (cols.stop - cols.start) > MAX_WINDOW_SHARE * bg_hard.size:
+        return slice(None), slice(None)
+    return rows, cols
+
+
+def surroundings(region):
+    """The (rows, cols) slices of ``region``'s (M, N) bool bounding box grown by
+    WINDOW_MARGIN of its size on every side, clipped to the image (all of it when
+    ``region`` is empty)."""
+    n_rows, n_cols = region.shape
+    rows = np.flatnonzero(region.any(axis=1))
+    cols = np.flatnonzero(region.any(axis=0))
     if not len(rows):
-        return whole
-    n_rows, n_cols = bg_hard.shape
+        return slice(0, n_rows), slice(0, n_cols)
     span_rows, span_cols = rows[-1] + 1 - rows[0], cols[-1] + 1 - cols[0]
     grow_rows, grow_cols = math.ceil(WINDOW_MARGIN * span_rows), math.ceil(WINDOW_MARGIN * span_cols)
     top, bottom = max(0, rows[0] - grow_rows), min(n_rows, rows[-1] + 1 + grow_rows)
     left, right = max(0, cols[0] - grow_cols), min(n_cols, cols[-1] + 1 + grow_cols)
-    if (bottom - top) * (right - left) > MAX_WINDOW_SHARE * bg_hard.size:
-        return whole
     return slice(int(top), int(bottom)), slice(int(left), int(right))
 
 

@@ -16,12 +16,13 @@ import numpy as np
 from ..errors import InputError
 from ..features import colors_to_features
 from ..io import load_image
-from .foreground import boundary_band
+from .foreground import boundary_band, surroundings
 
-# Band half-width and filter window, as a share of the image's diagonal (at least
-# MIN_RADIUS pixels): about 3 px on a 0.3 MP photo, 25 px at 18 MP. On the
-# composites of bench/matting.py with the true cut, 0.003-0.005 did best (0.008 and
-# 0.012 left more alpha error).
+# Band half-width and filter window, as a share of the diagonal of the subject's
+# surroundings (at least MIN_RADIUS pixels): about 3 px on a 0.3 MP photo the subject
+# fills, 25 px at 18 MP. On the composites of bench/matting.py with the true cut,
+# 0.003-0.005 did best (0.008 and 0.012 left more alpha error). Measured against the
+# whole image, a small subject on a large photo got a band as wide as itself.
 RADIUS_SHARE = 0.004
 MIN_RADIUS = 2
 # The guided filter's regularization on lightness in 0..1: larger smooths more and
@@ -39,8 +40,12 @@ def _ndimage():
     return ndimage
 
 
-def band_radius(shape):
-    return max(MIN_RADIUS, round(RADIUS_SHARE * float(np.hypot(*shape))))
+def band_radius(mask):
+    """The band's half-width for a subject ``mask`` (M, N) bool: RADIUS_SHARE of the
+    diagonal of its bounding box grown by its size on every side, within the image
+    (the image's own diagonal for a subject that spans a third of it or more)."""
+    rows, cols = surroundings(mask)
+    return max(MIN_RADIUS, round(RADIUS_SHARE * float(np.hypot(rows.stop - rows.start, cols.stop - cols.start))))
 
 
 def soft_alpha(pixels, mask, radius=None):
@@ -49,7 +54,7 @@ def soft_alpha(pixels, mask, radius=None):
     mask = np.asarray(mask, dtype=bool)
     if mask.shape != pixels.shape[:2]:
         raise InputError(f"mask must have the image's shape {pixels.shape[:2]}, got {mask.shape}")
-    radius = band_radius(mask.shape) if radius is None else int(radius)
+    radius = band_radius(mask) if radius is None else int(radius)
     alpha = mask.astype(np.float32)
     if not mask.any() or mask.all():
         return alpha
@@ -86,7 +91,7 @@ def foreground_colors(pixels, alpha, radius=None):
     partial = (alpha > 0) & (alpha < 1)
     if not partial.any():
         return rgb.copy()
-    radius = band_radius(alpha.shape) if radius is None else int(radius)
+    radius = band_radius(alpha >= 0.5) if radius is None else int(radius)
     rows, cols = _bounds(partial, 2 * radius)
     window = 4 * radius + 1
     crop = rgb[rows, cols].astype(np.float32)
@@ -140,5 +145,6 @@ def matte_edges(image, mask, *, radius=None):
     (dtype('float32'), (40, 40, 3), True)
     """
     pixels = load_image(image).pixels
+    radius = band_radius(np.asarray(mask, dtype=bool)) if radius is None else radius
     alpha = soft_alpha(pixels, mask, radius)
     return alpha, foreground_colors(pixels, alpha, radius)
