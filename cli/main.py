@@ -63,6 +63,8 @@ def cli(verbose, quiet):
     """Color quantization and segmentation on fast weighted k-means."""
     level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
     logging.basicConfig(level=level, format="%(message)s", stream=sys.stderr, force=True)
+    # -vv is our debugging, not Pillow's: its decoders log every PNG chunk at DEBUG.
+    logging.getLogger("PIL").setLevel(logging.INFO)
     warnings.showwarning = _show_warning
 
 
