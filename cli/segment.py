@@ -131,10 +131,7 @@ def segment(ctx, inputs, box, edges, mask_out, cutout_out, matting, crop, overla
     settings = SegmentSettings(crop=crop, matting=matting, n_regions=n_regions, spatial_weight=spatial_weight, space=space,
                                random_state=seed, max_pixels=max_pixels)
     if n_regions is None:
-        try:
-            fg, bg = _seed_mask(fg_seeds), _seed_mask(bg_seeds)
-        except QuantizeError as error:
-            raise click.BadParameter(str(error)) from None
+        fg, bg = _seed_mask(fg_seeds, "--fg-seeds"), _seed_mask(bg_seeds, "--bg-seeds")
         if fg is not None and bg is not None and fg.shape == bg.shape and (fg & bg).any():
             raise UsageError(f"--fg-seeds and --bg-seeds overlap at {int((fg & bg).sum())} pixels: "
                              "a pixel cannot be both")
@@ -189,7 +186,10 @@ def _check_fits(path, box, fg_seeds, bg_seeds):
             raise UsageError(f"{name}: {seeds.shape[1]}x{seeds.shape[0]}, but {path} is {cols}x{rows}")
 
 
-def _seed_mask(path):
+def _seed_mask(path, option):
     if path is None:
         return None
-    return load_image(path).pixels[:, :, :3].max(axis=2) > 0
+    try:
+        return load_image(path).pixels[:, :, :3].max(axis=2) > 0
+    except QuantizeError as error:
+        raise click.BadParameter(str(error), param_hint=f"'{option}'") from None

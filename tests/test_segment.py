@@ -322,6 +322,10 @@ def test_cli_refuses_an_unsure_cut_without_a_box_and_reports_confidence(tmp_path
                                 "--mask", str(tmp_path / "w.png")])
     assert whole.exit_code == 1 and "no clear subject" in whole.output  # a box over everything says nothing
     assert "a box over the whole image marks no background: give a tighter --box" in whole.output
+    Image.fromarray(np.zeros(busy_scene().shape[:2], np.uint8)).save(tmp_path / "no-seeds.png")
+    unseeded = runner.invoke(cli, ["segment", str(tmp_path / "busy.png"), "--fg-seeds", str(tmp_path / "no-seeds.png"),
+                                   "--mask", str(tmp_path / "s.png")])
+    assert unseeded.exit_code == 1 and "no clear subject" in unseeded.output  # seeds that mark nothing say nothing
     # A folder of refused files leaves no empty output folders behind.
     (tmp_path / "in").mkdir()
     Image.fromarray(busy_scene()).save(tmp_path / "in" / "a.png")

@@ -441,6 +441,8 @@ CASES = [
          r"cut.jpg: --cutout is written as PNG", absent=("cut.jpg",)),
     Case("segment --labels above 255", "segment cat.png --labels 300 --mask l.png", 0,
          check=lambda d: mode(d / "l.png") == "I;16"),
+    Case("segment seeds that are no image", "segment cat.png --fg-seeds brand.gpl --mask m.png", 2,
+         r"Invalid value for '--fg-seeds': brand.gpl: ", absent=("m.png",)),
     Case("segment seeds that overlap", "segment cat.png --fg-seeds seeds.png --bg-seeds seeds.png --mask m.png", 2,
          r"--fg-seeds and --bg-seeds overlap", absent=("m.png",)),
     Case("segment with no edge and no box", ["segment", "cat.png", "--edges", "", "--mask", "m.png"], 2,

@@ -136,7 +136,8 @@ def segment_file(source, settings=SegmentSettings(), *, mask_path=None, cutout_p
                                               return_confidence=True)
         _check_subject(mask, settings.box)
         # A box over the whole image says nothing: its cut is a no-box cut, refused alike.
-        told = bounds_the_subject(settings.box, mask.shape) or settings.fg_seeds is not None
+        told = bounds_the_subject(settings.box, mask.shape) or (settings.fg_seeds is not None
+                                                                and settings.fg_seeds.any())
         if not told and settings.min_confidence > 0:
             _check_clear_subject(pixels, mask, confidence, settings, n_threads)
         alpha, colors = matte_edges(pixels, mask) if settings.matting else (None, None)
