@@ -636,13 +636,16 @@ def test_matting_keeps_the_photo_s_colors_on_foreground_seeds(tmp_path):
     np.testing.assert_array_equal(cutout[seeds][:, :3], image[seeds][:, :3])
 
 
-def test_a_small_subject_s_parts_are_measured_against_its_window_not_the_photo():
+@pytest.mark.parametrize("box, radius", [((840, 660, 140, 80), 15),  # cut in a window
+                                         ((500, 300, 900, 900), 25)])  # the whole image: the box is 36% of it
+def test_a_subject_s_parts_are_measured_against_its_box_not_the_photo(box, radius):
     image = textured((1500, 1500), 4)
     rows, cols = np.mgrid[:1500, :1500]
     body = (rows - 700) ** 2 + (cols - 880) ** 2 < 30 ** 2
-    part = (rows - 700) ** 2 + (cols - 950) ** 2 < 15 ** 2  # 707 px: 0.03% of the photo, 0.6% of the window
+    # 707 / 1963 px: under 0.1% of the photo (2250 px), over 0.1% of the box
+    part = (rows - 700) ** 2 + (cols - 920 - radius) ** 2 < radius ** 2  # 10 px from the body
     image[body | part] = (220, 40, 40)
-    mask = quantize.segment_foreground(image, box=(840, 660, 140, 80), random_state=0)
+    mask = quantize.segment_foreground(image, box=box, random_state=0)
     assert mask[part].mean() > 0.9 and iou(mask, body | part) >= 0.9
 
 

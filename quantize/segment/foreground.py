@@ -85,9 +85,9 @@ def segment_foreground(image, box=None, *, fg_seeds=None, bg_seeds=None, edges=E
     max_rounds : int
         Refit-and-cut rounds at most.
     min_size : float
-        Foreground parts below this fraction of the image (of the window, when
-        the cut runs in one) are dropped: a small subject's parts are measured
-        against its surroundings, not against a large photo.
+        Foreground parts below this fraction of what is not known background
+        (the box and the seeds; the image less its frame without a box) are
+        dropped: a subject's parts are measured against its box, not a large photo.
     max_hole : float
         Holes below this fraction of the foreground are filled.
     keep : {"all", "largest"}
@@ -141,8 +141,11 @@ def segment_foreground(image, box=None, *, fg_seeds=None, bg_seeds=None, edges=E
     window = working_window(bg_hard)
     pixels, fg_hard, bg_hard = pixels[window], fg_hard[window], bg_hard[window]
     mask = _extract(pixels, fg_hard, bg_hard, model, max_rounds)
+    # Parts are measured against what was not known background (the box): a subject's
+    # parts, not specks, in a box that holds a small share of the photo.
+    undecided = float(np.count_nonzero(~bg_hard)) / bg_hard.size
+    mask = clean_mask(mask, min_size=min_size * undecided, max_hole=max_hole, keep=keep)
     # Filling holes must not take back what the seeds, the box or the frame say is background.
-    mask = clean_mask(mask, min_size=min_size, max_hole=max_hole, keep=keep)
     mask = (mask | fg_hard) & ~bg_hard
     confidence = confidence_of(pixels, mask, space, model.rng, model.n_threads) if return_confidence else None
     whole = mask
