@@ -258,7 +258,7 @@ CASES = [
          r"warning: left out 1 file an earlier run wrote beside its input: in/a-cutout.png; name it to process it"
          r"\n2 files: 2 done", before=("segment in/a.png --box 10,10,100,70",),
          exist=("out/a-cutout.png", "out/a-mask-cutout.png"), absent=("out/a-cutout-cutout.png",)),
-    Case("-vv is quantize's debugging, not Pillow's chunk log", "-vv compress cat.png -k 4 -o out.png", 0,
+    Case("-vv is quantize's debugging, not Pillow's chunk log", "compress cat.png -k 4 -o out.png -vv", 0,
          r"cat.png: done", no_message="STREAM"),
     Case("compress --format and -o disagree", "compress cat.png -k 4 -o out.png --format gif", 2,
          r"the extension says png, --format says gif", absent=("out.png",)),
