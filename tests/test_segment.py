@@ -660,3 +660,15 @@ def test_a_small_subject_s_soft_edge_is_as_wide_as_its_scale_not_the_photo_s():
     assert soft.any() and soft.sum() < disc.sum() / 2
     distance = np.hypot(rows - 1000, cols - 1000)
     assert distance[soft].min() > 20 - 4 and distance[soft].max() < 20 + 4
+
+
+def test_matting_tile_by_tile_gives_the_same_at_any_tile_size(monkeypatch):
+    from quantize.segment import matting
+    image, disc, _, _ = soft_disc_composite()
+    radius = 6  # filters reading 12 px around each band pixel, across 16 px tiles
+    whole_alpha, whole_colors = quantize.matte_edges(image, disc, radius=radius)  # 128 px tiles: two of them
+    monkeypatch.setattr(matting, "TILE", 16)
+    alpha, colors = quantize.matte_edges(image, disc, radius=radius)
+    np.testing.assert_allclose(alpha, whole_alpha, atol=1e-5)
+    np.testing.assert_array_equal(matting.foreground_colors(image, whole_alpha, radius), whole_colors)
+    assert np.abs(colors.astype(int) - whole_colors).max() <= 1

@@ -59,12 +59,12 @@ def soft_alpha(pixels, mask, radius=None):
     if not mask.any() or mask.all():
         return alpha
     band = boundary_band(mask, radius)
-    rows, cols = _bounds(band, radius)
-    guide = colors_to_features(pixels[rows, cols, :3].reshape(-1, 3), "oklab", np.float32)[:, 0]
-    guide = guide.reshape(pixels[rows, cols].shape[:2])
-    filtered = guided_filter(guide, alpha[rows, cols], 2 * radius + 1, EPSILON)
-    inside = band[rows, cols]
-    alpha[rows, cols][inside] = np.clip(filtered[inside], 0.0, 1.0)
+    hard = alpha.copy()
+    for outer, inner in _tiles(band, 2 * radius):  # the filter of a filter: 2 radius around a pixel
+        guide = colors_to_features(pixels[outer][:, :, :3].reshape(-1, 3), "oklab", np.float32)[:, 0]
+        filtered = guided_filter(guide.reshape(hard[outer].shape), hard[outer], 2 * radius + 1, EPSILON)
+        inside = band[outer][inner]
+        alpha[outer][inner][inside] = np.clip(filtered[inner][inside], 0.0, 1.0)
     return alpha
 
 
@@ -92,43 +92,76 @@ def foreground_colors(pixels, alpha, radius=None):
     if not partial.any():
         return rgb.copy()
     radius = band_radius(alpha >= 0.5) if radius is None else int(radius)
-    rows, cols = _bounds(partial, 2 * radius)
-    window = 4 * radius + 1
-    crop = rgb[rows, cols].astype(np.float32)
-    a = alpha[rows, cols]
-    background = _local_mean(crop, a == 0, window)
-    foreground = _local_mean(crop, a == 1, window)
-    safe = np.maximum(a, UNMIX_FLOOR)[:, :, None]
-    unmixed = background + (crop - background) / safe
-    estimate = np.where((a >= UNMIX_FLOOR)[:, :, None], unmixed, foreground)
     out = rgb.copy()
-    region = out[rows, cols]
-    here = partial[rows, cols]
-    region[here] = np.clip(np.rint(estimate[here]), 0, 255).astype(np.uint8)
+    # Where a window holds no pure pixel, the image's mean of them: one value for every
+    # tile, or the tiles' seams would show.
+    fallbacks = [_mean_color(rgb, alpha == level) for level in (0, 1)]
+    for outer, inner in _tiles(partial, 2 * radius):
+        crop, a = rgb[outer], alpha[outer]
+        core = np.zeros(a.shape, dtype=bool)
+        core[inner] = partial[outer][inner]
+        # Only the band's pixels need their local means: box sums read off summed-area
+        # tables (a filter of every channel of the band's bounds took 5.3 s at 18 MP).
+        here = np.nonzero(core)
+        background = _local_mean(crop, a == 0, here, 2 * radius, fallbacks[0])
+        foreground = _local_mean(crop, a == 1, here, 2 * radius, fallbacks[1])
+        a = a[here][:, None]
+        unmixed = background + (crop[here].astype(np.float32) - background) / np.maximum(a, UNMIX_FLOOR)
+        estimate = np.where(a >= UNMIX_FLOOR, unmixed, foreground)
+        out[outer][here] = np.clip(np.rint(estimate), 0, 255).astype(np.uint8)
     return out
 
 
-def _local_mean(values, where, window):
-    """The mean of ``values`` (M, N, 3) over the pixels ``where`` in each window; the
-    overall mean of those pixels where a window holds none."""
-    ndimage = _ndimage()
+def _mean_color(values, where):
+    """The mean (3,) of ``values`` (M, N, 3) over the pixels ``where``, or over all."""
+    return values[where].mean(axis=0) if where.any() else values.reshape(-1, 3).mean(axis=0)
 
-    weight = ndimage.uniform_filter(where.astype(np.float32), size=window, mode="nearest")
-    sums = np.stack([ndimage.uniform_filter(values[:, :, c] * where, size=window, mode="nearest")
-                     for c in range(3)], axis=2)
-    fallback = values[where].mean(axis=0) if where.any() else values.reshape(-1, 3).mean(axis=0)
+
+def _local_mean(values, where, at, half, fallback):
+    """The mean of ``values`` (M, N, 3) over the pixels ``where`` in the window of
+    ``2 half + 1`` pixels around each pixel ``at`` (row and column index arrays),
+    clipped to the array: (len, 3) float32; ``fallback`` where a window holds none."""
+    count = _box_sums(where, at, half)
+    sums = np.stack([_box_sums(np.where(where, values[:, :, c], 0), at, half) for c in range(3)], axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        means = sums / weight[:, :, None]
-    return np.where(weight[:, :, None] > 1e-6, means, fallback)
+        means = sums / count[:, None]
+    return np.where(count[:, None] > 0, means, fallback).astype(np.float32)
 
 
-def _bounds(region, margin):
-    """Row and column slices around ``region``, grown by ``margin`` (clipped)."""
-    rows, cols = np.nonzero(region)
-    top, left = max(0, rows.min() - margin), max(0, cols.min() - margin)
-    bottom = min(region.shape[0], rows.max() + margin + 1)
-    right = min(region.shape[1], cols.max() + margin + 1)
-    return slice(top, bottom), slice(left, right)
+def _box_sums(values, at, half):
+    """The sums of ``values`` (M, N) over the windows of ``2 half + 1`` pixels
+    around the pixels ``at``, clipped to the array, from a summed-area table
+    (float64: exact for 8-bit values at any photo size)."""
+    n_rows, n_cols = values.shape
+    table = np.zeros((n_rows + 1, n_cols + 1))
+    np.cumsum(values, axis=0, dtype=np.float64, out=table[1:, 1:])
+    np.cumsum(table[1:, 1:], axis=1, out=table[1:, 1:])
+    rows, cols = at
+    top, bottom = np.maximum(rows - half, 0), np.minimum(rows + half + 1, n_rows)
+    left, right = np.maximum(cols - half, 0), np.minimum(cols + half + 1, n_cols)
+    return table[bottom, right] - table[top, right] - table[bottom, left] + table[top, left]
+
+
+# Matting works tile by tile, on the tiles the band crosses, each with the margin its
+# filters read: the band is a thin share of a large subject's bounds.
+TILE = 128
+
+
+def _tiles(region, margin):
+    """For each TILE x TILE tile of the image holding a pixel of ``region`` (M, N)
+    bool: (outer, inner) slice pairs, the tile grown by ``margin`` within the image
+    and the tile itself within that."""
+    n_rows, n_cols = region.shape
+    t_rows, t_cols = -(-n_rows // TILE), -(-n_cols // TILE)
+    padded = np.zeros((t_rows * TILE, t_cols * TILE), dtype=bool)
+    padded[:n_rows, :n_cols] = region
+    busy = padded.reshape(t_rows, TILE, t_cols, TILE).any(axis=(1, 3))
+    for tile_row, tile_col in zip(*np.nonzero(busy)):
+        top, left = int(tile_row) * TILE, int(tile_col) * TILE
+        bottom, right = min(top + TILE, n_rows), min(left + TILE, n_cols)
+        outer_top, outer_left = max(top - margin, 0), max(left - margin, 0)
+        outer = (slice(outer_top, min(bottom + margin, n_rows)), slice(outer_left, min(right + margin, n_cols)))
+        yield outer, (slice(top - outer_top, bottom - outer_top), slice(left - outer_left, right - outer_left))
 
 
 def matte_edges(image, mask, *, radius=None):
