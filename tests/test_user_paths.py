@@ -250,6 +250,10 @@ CASES = [
          r"warning: left out 2 files an earlier run wrote beside their inputs: in/a-quantized.png, "
          r"in/sub/b-quantized.png;.*3 files: 2 done", before=("compress in -r -k 4",),
          exist=("out/a.png", "out/sub/b.png"), absent=("out/a-quantized.png",)),
+    Case("compress a folder after a run beside it in another format", "compress in -r -k 4 -o out/", 1,
+         r"warning: left out 2 files an earlier run wrote beside their inputs: in/a-quantized.gif, "
+         r"in/sub/b-quantized.gif;.*3 files: 2 done", before=("compress in -r -k 4 --format gif",),
+         exist=("out/a.png", "out/sub/b.png"), absent=("out/a-quantized.png",)),
     Case("an earlier output named is an input", "segment in/a-mask.png --box 10,10,100,70 --cutout c.png", 0,
          r"1 file: 1 done", before=("segment in/a.png --box 10,10,100,70",), exist=("c.png",),
          no_message="left out"),
