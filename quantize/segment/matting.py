@@ -59,10 +59,10 @@ def soft_alpha(pixels, mask, radius=None):
     if not mask.any() or mask.all():
         return alpha
     band = boundary_band(mask, radius)
-    hard = alpha.copy()
     for outer, inner in _tiles(band, 2 * radius):  # the filter of a filter: 2 radius around a pixel
+        hard = mask[outer].astype(np.float32)  # not alpha: the tiles before this one changed it
         guide = colors_to_features(pixels[outer][:, :, :3].reshape(-1, 3), "oklab", np.float32)[:, 0]
-        filtered = guided_filter(guide.reshape(hard[outer].shape), hard[outer], 2 * radius + 1, EPSILON)
+        filtered = guided_filter(guide.reshape(hard.shape), hard, 2 * radius + 1, EPSILON)
         inside = band[outer][inner]
         alpha[outer][inner][inside] = np.clip(filtered[inner][inside], 0.0, 1.0)
     return alpha
@@ -94,8 +94,13 @@ def foreground_colors(pixels, alpha, radius=None):
     radius = band_radius(alpha >= 0.5) if radius is None else int(radius)
     out = rgb.copy()
     # Where a window holds no pure pixel, the image's mean of them: one value for every
-    # tile, or the tiles' seams would show.
-    fallbacks = [_mean_color(rgb, alpha == level) for level in (0, 1)]
+    # tile, or the tiles' seams would show; computed only when needed.
+    fallbacks = {}
+
+    def fallback(level):
+        if level not in fallbacks:
+            fallbacks[level] = _mean_color(rgb, alpha == level)
+        return fallbacks[level]
     for outer, inner in _tiles(partial, 2 * radius):
         crop, a = rgb[outer], alpha[outer]
         core = np.zeros(a.shape, dtype=bool)
@@ -103,8 +108,8 @@ def foreground_colors(pixels, alpha, radius=None):
         # Only the band's pixels need their local means: box sums read off summed-area
         # tables (a filter of every channel of the band's bounds took 5.3 s at 18 MP).
         here = np.nonzero(core)
-        background = _local_mean(crop, a == 0, here, 2 * radius, fallbacks[0])
-        foreground = _local_mean(crop, a == 1, here, 2 * radius, fallbacks[1])
+        background = _local_mean(crop, a == 0, here, 2 * radius, lambda: fallback(0))
+        foreground = _local_mean(crop, a == 1, here, 2 * radius, lambda: fallback(1))
         a = a[here][:, None]
         unmixed = background + (crop[here].astype(np.float32) - background) / np.maximum(a, UNMIX_FLOOR)
         estimate = np.where(a >= UNMIX_FLOOR, unmixed, foreground)
@@ -113,19 +118,26 @@ def foreground_colors(pixels, alpha, radius=None):
 
 
 def _mean_color(values, where):
-    """The mean (3,) of ``values`` (M, N, 3) over the pixels ``where``, or over all."""
-    return values[where].mean(axis=0) if where.any() else values.reshape(-1, 3).mean(axis=0)
+    """The mean (3,) of ``values`` (M, N, 3) uint8 over the pixels ``where``, or over
+    all: integer sums in place (gathering the pixels first took 0.9 s at 18 MP)."""
+    if not where.any():
+        where = np.ones(where.shape, dtype=bool)
+    sums = [np.sum(values[:, :, c], where=where, dtype=np.int64) for c in range(3)]
+    return np.array(sums, dtype=np.float64) / np.count_nonzero(where)
 
 
 def _local_mean(values, where, at, half, fallback):
     """The mean of ``values`` (M, N, 3) over the pixels ``where`` in the window of
     ``2 half + 1`` pixels around each pixel ``at`` (row and column index arrays),
-    clipped to the array: (len, 3) float32; ``fallback`` where a window holds none."""
+    clipped to the array: (len, 3) float32; ``fallback()`` where a window holds none."""
     count = _box_sums(where, at, half)
     sums = np.stack([_box_sums(np.where(where, values[:, :, c], 0), at, half) for c in range(3)], axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         means = sums / count[:, None]
-    return np.where(count[:, None] > 0, means, fallback).astype(np.float32)
+    empty = count == 0
+    if empty.any():
+        means[empty] = fallback()
+    return means.astype(np.float32)
 
 
 def _box_sums(values, at, half):
