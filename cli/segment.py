@@ -190,6 +190,10 @@ def _seed_mask(path, option):
     if path is None:
         return None
     try:
-        return load_image(path).pixels[:, :, :3].max(axis=2) > 0
+        seeds = load_image(path).pixels[:, :, :3].max(axis=2) > 0
     except QuantizeError as error:
         raise click.BadParameter(str(error), param_hint=f"'{option}'") from None
+    if not seeds.any():  # a blank file, likely the wrong one: seeds are its non-black pixels
+        raise click.BadParameter(f"{path}: marks no pixel (every pixel is black); seeds are the non-black pixels",
+                                 param_hint=f"'{option}'")
+    return seeds

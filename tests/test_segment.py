@@ -13,8 +13,9 @@ from scipy import ndimage
 from scipy.stats import multivariate_normal
 
 import quantize
-from quantize.errors import InputError
+from quantize.errors import InputError, NoSubjectError
 from quantize.segment import graphcut
+from quantize.segment.cutout import SegmentSettings, segment_file
 from quantize.segment.mixture import fit_mixture
 
 
@@ -325,7 +326,12 @@ def test_cli_refuses_an_unsure_cut_without_a_box_and_reports_confidence(tmp_path
     Image.fromarray(np.zeros(busy_scene().shape[:2], np.uint8)).save(tmp_path / "no-seeds.png")
     unseeded = runner.invoke(cli, ["segment", str(tmp_path / "busy.png"), "--fg-seeds", str(tmp_path / "no-seeds.png"),
                                    "--mask", str(tmp_path / "s.png")])
-    assert unseeded.exit_code == 1 and "no clear subject" in unseeded.output  # seeds that mark nothing say nothing
+    assert unseeded.exit_code == 2 and "Invalid value for '--fg-seeds'" in unseeded.output  # a blank file
+    assert "marks no pixel" in unseeded.output and not (tmp_path / "s.png").exists()
+    blank = np.zeros(busy_scene().shape[:2], bool)
+    settings = SegmentSettings(fg_seeds=blank)  # from Python, seeds that mark nothing are no seeds
+    with pytest.raises(NoSubjectError, match="no clear subject"):
+        segment_file(tmp_path / "busy.png", settings, mask_path=tmp_path / "s.png")
     # A folder of refused files leaves no empty output folders behind.
     (tmp_path / "in").mkdir()
     Image.fromarray(busy_scene()).save(tmp_path / "in" / "a.png")

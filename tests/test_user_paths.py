@@ -49,7 +49,7 @@ def workspace(tmp_path, photo, monkeypatch):
     seeds = np.zeros((180, 240), np.uint8)
     seeds[80:100, 110:130] = 255
     Image.fromarray(seeds).save(tmp_path / "seeds.png")
-    Image.fromarray(seeds[:50, :50]).save(tmp_path / "small-seeds.png")
+    Image.fromarray(seeds[60:110, 100:150]).save(tmp_path / "small-seeds.png")
     (tmp_path / "in" / "sub").mkdir(parents=True)
     Image.fromarray(crop[:90, :120]).save(tmp_path / "in" / "a.png")
     rows, cols = np.mgrid[:90, :120]
