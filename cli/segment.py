@@ -193,7 +193,11 @@ def _seed_mask(path, option):
         seeds = load_image(path).pixels[:, :, :3].max(axis=2) > 0
     except QuantizeError as error:
         raise click.BadParameter(str(error), param_hint=f"'{option}'") from None
-    if not seeds.any():  # a blank file, likely the wrong one: seeds are its non-black pixels
+    # A blank or a full file is likely the wrong one, and would leave nothing to decide.
+    if not seeds.any():
         raise click.BadParameter(f"{path}: marks no pixel (every pixel is black); seeds are the non-black pixels",
                                  param_hint=f"'{option}'")
+    if seeds.all():
+        raise click.BadParameter(f"{path}: marks every pixel (none is black); seeds are the non-black pixels, "
+                                 "black is left to decide", param_hint=f"'{option}'")
     return seeds

@@ -154,6 +154,10 @@ def test_other_bad_input(disc_image):
         quantize.segment_foreground(image, fg_seeds=disc[:10])
     with pytest.raises(InputError, match="nothing marks the background"):
         quantize.segment_foreground(image, edges=())
+    everywhere = np.ones(image.shape[:2], bool)
+    for box in (None, (5, 5, 20, 20)):  # foreground seeds over the frame, or over all outside the box
+        with pytest.raises(InputError, match=r"nothing marks the background \(the foreground seeds cover all of it\)"):
+            quantize.segment_foreground(image, box=box, fg_seeds=everywhere)
     with pytest.raises(InputError, match="edges"):
         quantize.segment_foreground(image, edges=("middle",))
 
@@ -328,6 +332,13 @@ def test_cli_refuses_an_unsure_cut_without_a_box_and_reports_confidence(tmp_path
                                    "--mask", str(tmp_path / "s.png")])
     assert unseeded.exit_code == 2 and "Invalid value for '--fg-seeds'" in unseeded.output  # a blank file
     assert "marks no pixel" in unseeded.output and not (tmp_path / "s.png").exists()
+    Image.fromarray(np.full(busy_scene().shape[:2], 255, np.uint8)).save(tmp_path / "all-seeds.png")
+    for option in ("--fg-seeds", "--bg-seeds"):  # a full file, with a box or without
+        for box in ([], ["--box", "10,10,40,40"]):
+            full = runner.invoke(cli, ["segment", str(tmp_path / "busy.png"), option, str(tmp_path / "all-seeds.png"),
+                                       *box, "--mask", str(tmp_path / "s.png")])
+            assert full.exit_code == 2 and f"Invalid value for '{option}'" in full.output
+            assert "marks every pixel" in full.output and not (tmp_path / "s.png").exists()
     blank = np.zeros(busy_scene().shape[:2], bool)
     settings = SegmentSettings(fg_seeds=blank)  # from Python, seeds that mark nothing are no seeds
     with pytest.raises(NoSubjectError, match="no clear subject"):

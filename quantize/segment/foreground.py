@@ -251,10 +251,19 @@ def hard_labels(shape, box, fg_seeds, bg_seeds, edges):
         raise InputError("fg_seeds and bg_seeds overlap: a pixel cannot be both")
     if bounds_the_subject(box, shape):
         top, bottom, left, right = check_box(box, shape)
-        outside = np.ones(shape, dtype=bool)
-        outside[top:bottom, left:right] = False
-        return fg_hard, (bg_hard | outside) & ~fg_hard
-    # No box, or one over the whole image, which says nothing: the edge frame.
+        known = np.ones(shape, dtype=bool)  # outside the box
+        known[top:bottom, left:right] = False
+    else:  # no box, or one over the whole image, which says nothing: the edge frame
+        known = _frame(shape, edges)
+    bg_hard = (bg_hard | known) & ~fg_hard
+    if not bg_hard.any():
+        covered = " (the foreground seeds cover all of it)" if fg_hard.any() else ""
+        raise InputError(f"nothing marks the background{covered}: give a box, background edges or background seeds")
+    return fg_hard, bg_hard
+
+
+def _frame(shape, edges):
+    """The frame FRAME_FRACTION of the short side wide along ``edges``."""
     edges = tuple(edges)
     unknown = [edge for edge in edges if edge not in EDGES]
     if unknown:
@@ -264,10 +273,7 @@ def hard_labels(shape, box, fg_seeds, bg_seeds, edges):
     for edge in edges:
         frame[{"top": np.s_[:width], "bottom": np.s_[-width:],
                "left": np.s_[:, :width], "right": np.s_[:, -width:]}[edge]] = True
-    bg_hard = (bg_hard | frame) & ~fg_hard
-    if not bg_hard.any():
-        raise InputError("nothing marks the background: give a box, background edges or bg_seeds")
-    return fg_hard, bg_hard
+    return frame
 
 
 def check_box(box, shape):
