@@ -5,7 +5,7 @@ from pathlib import Path
 import click
 import numpy as np
 
-from quantize.batch.outputs import OutputPlan, make_folder_for, require_png
+from quantize.batch.outputs import SKIP_HINT, OutputPlan, make_folder_for, require_png
 from quantize.batch.tasks import warnings_of
 from quantize.compress.choose import choose_n_colors
 from quantize.compress.pipeline import compress_image
@@ -90,10 +90,13 @@ def palette(input, n_colors, fmt, output, plot, choose, candidates, choice_plot,
     require_png(choice_plot, "--choice-plot")
     decision = plan.decide(input, targets)
     if decision.action == "skip":
-        log.warning("%s", decision.message)
         if output is not None:
+            log.warning("%s", decision.message)
             return
-        plot = choice_plot = None  # the palette still goes to stdout, which holds no earlier result
+        # The palette still goes to stdout, which holds no earlier result; the plots stay as they are.
+        kept = ", ".join(str(path) for path in targets if path.exists())
+        log.warning("%s: kept the existing %s (%s); printing the palette alone", input, kept, SKIP_HINT)
+        plot = choice_plot = None
     for target in targets:  # before the work: a file in the way fails now
         make_folder_for(target)
     said = []

@@ -105,6 +105,9 @@ def test_palette_to_stdout_and_plot(photo_path, tmp_path):
     assert result.exit_code == 0
     assert len(json.loads(result.output)["colors"]) == 3
     assert _open(tmp_path / "cloud.png").size == (684, 684)
+    again = run("palette", photo_path, "-k", 3, "--plot", tmp_path / "cloud.png")  # the plot kept, the palette printed
+    assert again.exit_code == 0 and len(json.loads(again.stdout)["colors"]) == 3
+    assert f"kept the existing {tmp_path / 'cloud.png'} (--overwrite to redo); printing the palette alone" in again.stderr
 
 
 def test_a_missing_file_is_a_usage_error_before_any_work(tmp_path, photo_path):
