@@ -125,7 +125,9 @@ def output_folder(output, inputs, n_sources):
                                  "choose a folder outside it")
         return output
     if several:
-        what = f"{n_sources} files" if n_sources > 1 else "a folder or a pattern"
+        # Count files only when each was named: a folder's or a pattern's may hold earlier outputs to leave out.
+        found = any(Path(i).is_dir() or not Path(i).is_file() for i in inputs)
+        what = "a folder or a pattern" if found or n_sources <= 1 else f"{n_sources} files"
         raise UsageError(f"{output}: names one file, but the inputs are {what}; give a folder (end it with /)")
     return None
 
