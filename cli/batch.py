@@ -15,9 +15,10 @@ from pathlib import Path
 import click
 
 from quantize.batch.discovery import discover
-from quantize.batch.outputs import SKIP_HINT, make_folder_for
+from quantize.batch.outputs import SKIP_HINT, make_folder_for, name_for, place
 from quantize.batch.runners import local_executor, run_tasks, threads_per_worker
 from quantize.batch.tasks import Record, Task, remove_stale_temporaries
+from quantize.compress.formats import OUTPUT_FORMATS, extension_of
 from quantize.errors import UsageError
 from quantize.io import write_atomically
 
@@ -226,6 +227,20 @@ def with_warnings_logged(function, *args):
     for warning in said:
         log.warning("warning: %s", warning.message)
     return result
+
+
+# What a run of either command without output options writes beside each input:
+# compress's NAME-quantized file, in any format it writes (--ext gif), and segment's
+# mask and cutout, or label map.
+BESIDE_OUTPUTS = (*(("-quantized", extension_of(fmt)) for fmt in OUTPUT_FORMATS),
+                  ("-mask", "png"), ("-cutout", "png"), ("-labels", "png"))
+
+
+def earlier_outputs_beside(sources):
+    """Each source's BESIDE_OUTPUTS paths: a folder run leaves out those it finds,
+    whichever command wrote them (segment over a folder cut out photo-quantized.png,
+    compress compressed photo-mask.png)."""
+    return [[place(s, None, name_for(s, sources, suffix, ext)) for suffix, ext in BESIDE_OUTPUTS] for s in sources]
 
 
 def sources_or_fail(inputs, recursive):

@@ -16,14 +16,23 @@ from quantize.batch.outputs import (
     without_own_outputs,
 )
 from quantize.compress.files import CompressSettings
-from quantize.compress.formats import LOSSY_EXTENSIONS, OUTPUT_FORMATS, format_of
+from quantize.compress.formats import LOSSY_EXTENSIONS, OUTPUT_FORMATS, extension_of, format_of
 from quantize.compress.remap import DITHER_STRENGTH
 from quantize.compress.shared import learn_shared_palette
 from quantize.errors import QuantizeError, UsageError
 from quantize.palette import FORMATS as PALETTE_FORMATS
 from quantize.palette import palette_bytes, parse_color, read_palette, write_palette
 
-from .batch import Runner, batch_options, claim_report, execute, sources_or_fail, tasks_for, with_warnings_logged
+from .batch import (
+    Runner,
+    batch_options,
+    claim_report,
+    earlier_outputs_beside,
+    execute,
+    sources_or_fail,
+    tasks_for,
+    with_warnings_logged,
+)
 from .options import (
     choose_options,
     colors_option,
@@ -198,10 +207,6 @@ def _check_combinations(ctx, n_colors, fmt, suffix, in_place, shared_palette, pe
         raise click.UsageError("--max-colors bounds --quality and --delta-e; with -k the number of colors is -k")
 
 
-def _extension(fmt):
-    return "tif" if fmt == "tiff" else fmt
-
-
 def _plan_targets(inputs, sources, output, fmt, suffix, in_place, overwrite, other_inputs):
     """The output plan; the sources, less this run's own outputs found beside
     them; each one's {"target": path}, claimed; and the output format."""
@@ -209,15 +214,12 @@ def _plan_targets(inputs, sources, output, fmt, suffix, in_place, overwrite, oth
     output = Path(output) if output is not None else None
     if not in_place and (output is None or folder is not None):
         suffix = suffix if suffix is not None else ("" if folder is not None else "-quantized")
-        ext = _extension(fmt or "png")
+        ext = extension_of(fmt or "png")
 
         def targets_of(some):
             return [place(s, folder, name_for(s, some, suffix, ext)) for s in some]
-        # An earlier run beside the inputs may have written any format (--ext gif).
-        sources = with_warnings_logged(
-            without_own_outputs, sources, lambda some: [[t] for t in targets_of(some)],
-            lambda some: [[place(s, None, name_for(s, some, "-quantized", _extension(f))) for f in OUTPUT_FORMATS]
-                          for s in some])
+        sources = with_warnings_logged(without_own_outputs, sources, lambda some: [[t] for t in targets_of(some)],
+                                       earlier_outputs_beside)
     plan = OutputPlan([s.path for s in sources] + other_inputs, overwrite=overwrite, in_place=in_place)
     if in_place:
         # A symlinked input is replaced where it lives: the link stays a link.

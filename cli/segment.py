@@ -12,7 +12,16 @@ from quantize.segment.confidence import MIN_CONFIDENCE
 from quantize.segment.cutout import SegmentSettings
 from quantize.segment.foreground import EDGES, check_box
 
-from .batch import Runner, batch_options, claim_report, execute, sources_or_fail, tasks_for, with_warnings_logged
+from .batch import (
+    Runner,
+    batch_options,
+    claim_report,
+    earlier_outputs_beside,
+    execute,
+    sources_or_fail,
+    tasks_for,
+    with_warnings_logged,
+)
 from .options import given, max_pixels_option, seed_option, space_option, threads_option, verbosity_options
 
 log = logging.getLogger("quantize")
@@ -119,8 +128,7 @@ def segment(ctx, inputs, box, edges, mask_out, cutout_out, matting, crop, overla
     outputs = (mask_out, cutout_out, overlay_out, n_regions)
     sources = with_warnings_logged(
         without_own_outputs, sources,
-        lambda some: [list(targets.values()) for targets in _targets(inputs, some, *outputs)],
-        lambda some: [[place(s, None, name_for(s, some, f"-{kind}", "png")) for kind in BESIDE_KINDS] for s in some])
+        lambda some: [list(targets.values()) for targets in _targets(inputs, some, *outputs)], earlier_outputs_beside)
     plan = OutputPlan([s.path for s in sources] + [p for p in (fg_seeds, bg_seeds) if p is not None],
                       overwrite=not skip_existing)
     plans = [{key: plan.claim(target, owner=source.path) for key, target in targets.items()}
@@ -132,21 +140,18 @@ def segment(ctx, inputs, box, edges, mask_out, cutout_out, matting, crop, overla
                                random_state=seed, max_pixels=max_pixels)
     if n_regions is None:
         fg, bg = _seed_mask(fg_seeds, "--fg-seeds"), _seed_mask(bg_seeds, "--bg-seeds")
+        if len(sources) == 1:  # a file of the wrong size is told as such first
+            _check_fits(sources[0].path, box, fg, bg)
+        for path, seeds, option in ((fg_seeds, fg, "--fg-seeds"), (bg_seeds, bg, "--bg-seeds")):
+            _check_marks(path, seeds, option)
         if fg is not None and bg is not None and fg.shape == bg.shape and (fg & bg).any():
             raise UsageError(f"--fg-seeds and --bg-seeds overlap at {int((fg & bg).sum())} pixels: "
                              "a pixel cannot be both")
-        if len(sources) == 1:
-            _check_fits(sources[0].path, box, fg, bg)
         settings = replace(settings, box=box, edges=edges, keep=keep, smoothness=smoothness, fg_seeds=fg,
                            bg_seeds=bg, min_confidence=min_confidence)
     tasks, settled = tasks_for("segment", sources, plans, settings, plan)
     runner = Runner(jobs, threads, scheduler)
     execute(tasks, settled, runner=runner, report=report, quiet=log.getEffectiveLevel() > logging.WARNING)
-
-
-# What a run without output options writes beside each input: a mask and a cutout,
-# or a label map.
-BESIDE_KINDS = ("mask", "cutout", "labels")
 
 
 def _targets(inputs, sources, mask_out, cutout_out, overlay_out, n_regions):
@@ -193,11 +198,16 @@ def _seed_mask(path, option):
         seeds = load_image(path).pixels[:, :, :3].max(axis=2) > 0
     except QuantizeError as error:
         raise click.BadParameter(str(error), param_hint=f"'{option}'") from None
-    # A blank or a full file is likely the wrong one, and would leave nothing to decide.
+    return seeds
+
+
+def _check_marks(path, seeds, option):
+    """A blank or a full seeds file is likely the wrong one, and would leave nothing to decide."""
+    if seeds is None:
+        return
     if not seeds.any():
         raise click.BadParameter(f"{path}: marks no pixel (every pixel is black); seeds are the non-black pixels",
                                  param_hint=f"'{option}'")
     if seeds.all():
         raise click.BadParameter(f"{path}: marks every pixel (none is black); seeds are the non-black pixels, "
                                  "black is left to decide", param_hint=f"'{option}'")
-    return seeds

@@ -45,8 +45,11 @@ def read_palette(path):
         return _image_colors(path)
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError(f"{path}: cannot read palette ({error})") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not a palette: neither text (.gpl, .json, .csv, hex colors) nor an image "
+                         "Pillow reads") from None
+    except OSError as error:
+        raise InputError(f"{path}: cannot read palette ({error.strerror})") from None
     try:
         if path.suffix.lower() == ".json" or text.lstrip()[:1] in "[{":
             colors = _json_colors(json.loads(text))
@@ -71,7 +74,7 @@ def _is_image(path):
             head = f.read(8)
     except OSError as error:
         raise InputError(f"{path}: cannot read palette ({error.strerror})") from None
-    return head.startswith((b"\x89PNG", b"GIF8", b"BM", b"RIFF", b"II*\x00", b"MM\x00*"))
+    return head.startswith((b"\x89PNG", b"GIF8", b"BM", b"RIFF", b"II*\x00", b"MM\x00*", b"\xff\xd8\xff"))
 
 
 def _image_colors(path):

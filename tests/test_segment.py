@@ -339,6 +339,10 @@ def test_cli_refuses_an_unsure_cut_without_a_box_and_reports_confidence(tmp_path
                                        *box, "--mask", str(tmp_path / "s.png")])
             assert full.exit_code == 2 and f"Invalid value for '{option}'" in full.output
             assert "marks every pixel" in full.output and not (tmp_path / "s.png").exists()
+    Image.fromarray(np.full((20, 30), 255, np.uint8)).save(tmp_path / "small-full.png")  # the size is told first
+    small = runner.invoke(cli, ["segment", str(tmp_path / "busy.png"), "--fg-seeds", str(tmp_path / "small-full.png"),
+                                "--mask", str(tmp_path / "s.png")])
+    assert small.exit_code == 2 and "--fg-seeds: 30x20, but" in small.output and "marks" not in small.output
     blank = np.zeros(busy_scene().shape[:2], bool)
     settings = SegmentSettings(fg_seeds=blank)  # from Python, seeds that mark nothing are no seeds
     with pytest.raises(NoSubjectError, match="no clear subject"):

@@ -199,6 +199,11 @@ CASES = [
          r"cat.png: is an input", absent=("out.png",), no_message="--in-place"),
     Case("compress --report onto the palette file", "compress cat.png --palette brand.gpl -o p.png "
          "--report brand.gpl", 2, r"brand.gpl: is an input", absent=("p.png",)),
+    Case("compress --save-palette and --report on one path", "compress cat.png photo.jpg -k 4 --shared-palette "
+         "--save-palette s.json --report s.json -o out/", 2, r"s.json: named for two outputs; choose distinct outputs",
+         absent=("out", "s.json")),
+    Case("compress --palette a photo JPEG", "compress cat.png --palette photo.jpg -o p.png", 2,
+         r"photo.jpg: an image of more than 256 colors is not a palette", absent=("p.png",)),
     Case("compress --save-palette onto an input", "compress cat.png photo.jpg -k 4 --shared-palette "
          "--save-palette cat.png -o out/", 2, r"cat.png: is an input", absent=("out",)),
     Case("compress a folder onto itself", "compress in -r -k 4 -o in", 2, r"in: is the input folder; the next run over it would take the outputs for inputs",
@@ -254,6 +259,16 @@ CASES = [
          r"warning: left out 2 files an earlier run wrote beside their inputs: in/a-quantized.gif, "
          r"in/sub/b-quantized.gif;.*3 files: 2 done", before=("compress in -r -k 4 --format gif",),
          exist=("out/a.png", "out/sub/b.png"), absent=("out/a-quantized.png",)),
+    Case("compress a folder after segment wrote beside a photo: its mask and cutout are no inputs",
+         "compress in -r -k 4 -o out/", 1,
+         r"warning: left out 2 files an earlier run wrote beside their inputs: in/a-cutout.png, in/a-mask.png;"
+         r".*3 files: 2 done", before=("segment in/a.png --box 10,10,100,70",),
+         exist=("out/a.png", "out/sub/b.png"), absent=("out/a-mask.png", "out/a-cutout.png")),
+    Case("segment a folder after compress wrote beside it: the quantized copies are no inputs",
+         "segment in -r --box 10,10,100,70 --cutout out/", 1,
+         r"warning: left out 2 files an earlier run wrote beside their inputs: in/a-quantized.png, "
+         r"in/sub/b-quantized.png;.*3 files: 2 done", before=("compress in -r -k 4",),
+         exist=("out/a-cutout.png", "out/sub/b-cutout.png"), absent=("out/a-quantized-cutout.png",)),
     Case("an earlier output named is an input", "segment in/a-mask.png --box 10,10,100,70 --cutout c.png", 0,
          r"1 file: 1 done", before=("segment in/a.png --box 10,10,100,70",), exist=("c.png",),
          no_message="left out"),

@@ -69,8 +69,11 @@ class OutputPlan:
             raise UsageError(f"{target}: is {which}; an output never replaces an input: choose another output{hint}")
         if real in self._claimed:
             first = self._claimed[real]
-            whose = f"of {owner}" if first == owner else f"(of {first or 'the run'} and {owner or 'the run'})"
-            raise UsageError(f"{target}: named for two outputs {whose}; choose distinct outputs")
+            if first == owner:  # two outputs of one input, or of the whole run (--report, --save-palette)
+                whose = "" if owner is None else f" of {owner}"
+            else:
+                whose = f" (of {first or 'the run'} and {owner or 'the run'})"
+            raise UsageError(f"{target}: named for two outputs{whose}; choose distinct outputs")
         self._claimed[real] = owner
         return target
 

@@ -74,6 +74,11 @@ def output_format(fmt):
     return OUTPUT_FORMATS[_EXTENSIONS[name]]
 
 
+def extension_of(fmt):
+    """The file extension an output format is written with ("tif" for tiff)."""
+    return "tif" if fmt == "tiff" else fmt
+
+
 def format_of(path):
     """The output format named by a file's extension; see :func:`output_format`."""
     ext = Path(path).suffix
