@@ -83,7 +83,9 @@ def open_image(path, *, max_pixels=None):
         raise InputError(f"{path}: {_pixel_count(path)} pixels, above the limit of {limit} that guards "
                          "against decompression bombs; raise it (--max-pixels) if you trust the file") from None
     except UnidentifiedImageError:
-        raise InputError(f"{path}: not an image file Pillow can read") from None
+        empty = isinstance(path, (str, os.PathLike)) and os.path.getsize(path) == 0
+        raise InputError(f"{path}: {'an empty file (0 bytes)' if empty else 'not an image file Pillow can read'}") \
+            from None
     except (OSError, SyntaxError, ValueError, EOFError) as error:
         raise InputError(f"{path}: cannot decode image ({error})") from None
 

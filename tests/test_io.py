@@ -61,7 +61,7 @@ def test_icc_profile_is_kept(tmp_path):
 
 
 @pytest.mark.parametrize("content, match", [
-    (b"", "not an image"),
+    (b"", r"an empty file \(0 bytes\)"),
     (b"hello, I am text", "not an image"),
     ("truncated", "cannot decode"),
 ])
