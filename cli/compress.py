@@ -139,9 +139,12 @@ def compress(ctx, inputs, n_colors, output, fmt, suffix, in_place, shared_palett
                         quality, palette_file, locked, output, delta_e, choose)
     try:
         palette = read_palette(palette_file) if palette_file else None
+    except QuantizeError as error:
+        raise click.BadParameter(str(error), param_hint="'--palette'") from None
+    try:
         lock = list({parse_color(c).tobytes(): parse_color(c) for c in locked}.values()) or None
     except QuantizeError as error:
-        raise click.BadParameter(str(error)) from None
+        raise click.BadParameter(str(error), param_hint="'--lock'") from None
     if lock and n_colors is not None and len(lock) > n_colors:
         raise click.BadParameter(f"{len(lock)} locked colors do not fit in {n_colors}; "
                                  "raise -k", param_hint="'--lock'")

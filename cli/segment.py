@@ -114,11 +114,16 @@ def segment(ctx, inputs, box, edges, mask_out, cutout_out, matting, crop, overla
       quantize segment portrait.jpg --box 40,30,200,180 --matting --cutout soft.png
       quantize segment photo.jpg --labels 8 --spatial-weight 2 --overlay regions.png
     """
-    if n_regions is not None and (cutout_out or box or fg_seeds or bg_seeds or crop or matting
-                                  or given(ctx, "edges")):
-        raise click.UsageError("--labels makes a label map: use it with --mask and --overlay only")
+    if n_regions is not None:
+        clashing = [option for option, value in (("--cutout", cutout_out), ("--box", box), ("--fg-seeds", fg_seeds),
+                                                 ("--bg-seeds", bg_seeds), ("--crop", crop), ("--matting", matting),
+                                                 ("--edges", given(ctx, "edges"))) if value]
+        if clashing:
+            raise click.UsageError(f"--labels makes a label map, which takes no {' or '.join(clashing)}: "
+                                   "use it with --mask and --overlay only")
     if box is not None and given(ctx, "edges"):
-        raise click.UsageError("--edges sets the background without a box; with --box, outside the box is")
+        raise click.UsageError("--edges sets the background when there is no box; with --box, the background "
+                               "is what lies outside the box")
     if n_regions is None and box is None and not edges and bg_seeds is None:
         raise click.BadParameter("no edge leaves nothing as background: give --box, an edge or --bg-seeds",
                                  param_hint="'--edges'")

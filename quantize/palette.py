@@ -43,6 +43,8 @@ def read_palette(path):
     path = Path(path)
     if _is_image(path):
         return _image_colors(path)
+    if path.is_file() and path.stat().st_size == 0:
+        raise InputError(f"{path}: an empty file (0 bytes), not a palette")
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:

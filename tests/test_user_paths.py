@@ -61,6 +61,7 @@ def workspace(tmp_path, photo, monkeypatch):
     os.chmod(tmp_path / "ro.png", 0o600)
     (tmp_path / "precious.png").write_bytes(b"precious")  # a user's file that happens to be named so
     (tmp_path / "sp.gpl").write_bytes(b"precious")
+    (tmp_path / "empty.png").write_bytes(b"")  # zero bytes
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
@@ -467,9 +468,13 @@ CASES = [
     Case("segment with no edge and no box", ["segment", "cat.png", "--edges", "", "--mask", "m.png"], 2,
          r"no edge leaves nothing as background", absent=("m.png",)),
     Case("segment --edges with --box", "segment cat.png --box 40,30,160,120 --edges top --mask m.png", 2,
-         r"--edges sets the background without a box"),
+         r"--edges sets the background when there is no box; with --box, the background is what lies outside"),
     Case("segment --labels with --crop", "segment cat.png --labels 4 --crop --mask m.png", 2,
-         r"--labels makes a label map"),
+         r"--labels makes a label map, which takes no --crop: use it with --mask and --overlay only"),
+    Case("segment --labels with --box", "segment cat.png --labels 4 --box 0,0,100,100 --mask m.png", 2,
+         r"--labels makes a label map, which takes no --box:", absent=("m.png",)),
+    Case("compress --palette an empty file", "compress cat.png --palette empty.png -o p.png", 2,
+         r"Invalid value for '--palette': empty.png: an empty file \(0 bytes\), not a palette", absent=("p.png",)),
     Case("segment treats transparent pixels as background", "segment half.png --box 20,20,200,140 --mask m.png", 0,
          check=lambda d: not mask_of(d / "m.png")[:, :120].any()),
     Case("segment --report with an unknown extension", "segment cat.png --box 40,30,160,120 --report r.txt", 2,
