@@ -199,15 +199,22 @@ def surroundings(region):
     WINDOW_MARGIN of its size on every side, clipped to the image (all of it when
     ``region`` is empty)."""
     n_rows, n_cols = region.shape
-    rows = np.flatnonzero(region.any(axis=1))
-    cols = np.flatnonzero(region.any(axis=0))
-    if not len(rows):
+    bounds = _bounding_box(region)
+    if bounds is None:
         return slice(0, n_rows), slice(0, n_cols)
-    span_rows, span_cols = rows[-1] + 1 - rows[0], cols[-1] + 1 - cols[0]
-    grow_rows, grow_cols = math.ceil(WINDOW_MARGIN * span_rows), math.ceil(WINDOW_MARGIN * span_cols)
-    top, bottom = max(0, rows[0] - grow_rows), min(n_rows, rows[-1] + 1 + grow_rows)
-    left, right = max(0, cols[0] - grow_cols), min(n_cols, cols[-1] + 1 + grow_cols)
-    return slice(int(top), int(bottom)), slice(int(left), int(right))
+    top, bottom, left, right = bounds
+    grow_rows, grow_cols = math.ceil(WINDOW_MARGIN * (bottom - top)), math.ceil(WINDOW_MARGIN * (right - left))
+    return (slice(max(0, top - grow_rows), min(n_rows, bottom + grow_rows)),
+            slice(max(0, left - grow_cols), min(n_cols, right + grow_cols)))
+
+
+def _bounding_box(region):
+    """(top, bottom, left, right) ints of the (M, N) bool ``region``'s bounding box, ends
+    excluded; None when it is empty."""
+    rows, cols = np.flatnonzero(region.any(axis=1)), np.flatnonzero(region.any(axis=0))
+    if not len(rows):
+        return None
+    return int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
 
 
 # A cut the colors settle comes out the same whatever the seed of the color models'
@@ -480,14 +487,14 @@ def _edge_strip(region, depth):
     """The pixels of ``region`` (M, N) bool within ``depth`` of its extent from each
     image edge it reaches (along the bottom edge, ``depth`` of its height deep)."""
     strip = np.zeros(region.shape, dtype=bool)
-    rows, cols = np.flatnonzero(region.any(axis=1)), np.flatnonzero(region.any(axis=0))
-    if depth <= 0 or not len(rows):
+    bounds = _bounding_box(region)
+    if depth <= 0 or bounds is None:
         return strip
-    deep_rows = max(1, round(depth * (rows[-1] + 1 - rows[0])))
-    deep_cols = max(1, round(depth * (cols[-1] + 1 - cols[0])))
+    top, bottom, left, right = bounds
+    deep_rows, deep_cols = max(1, round(depth * (bottom - top))), max(1, round(depth * (right - left)))
     n_rows, n_cols = region.shape
-    for reaches, part in ((rows[0] == 0, np.s_[:deep_rows]), (rows[-1] == n_rows - 1, np.s_[-deep_rows:]),
-                          (cols[0] == 0, np.s_[:, :deep_cols]), (cols[-1] == n_cols - 1, np.s_[:, -deep_cols:])):
+    for reaches, part in ((top == 0, np.s_[:deep_rows]), (bottom == n_rows, np.s_[-deep_rows:]),
+                          (left == 0, np.s_[:, :deep_cols]), (right == n_cols, np.s_[:, -deep_cols:])):
         if reaches:
             strip[part] = True
     return strip & region
