@@ -175,7 +175,7 @@ def compress(ctx, inputs, n_colors, output, fmt, suffix, in_place, shared_palett
                                                         executor=executor)
         tasks = [task.with_settings(palette=palette) for task in tasks]
         if save_palette is not None:
-            _save_shared_palette(palette, proportions, save_palette, plan)
+            _save_shared_palette(palette, proportions, save_palette, plan, n_kept=len(settled))
     execute(tasks, settled, runner=runner, report=report, quiet=log.getEffectiveLevel() > logging.WARNING)
 
 
@@ -255,12 +255,17 @@ def _in_place_hint(source):
     return "" if Path(source).suffix.lower().lstrip(".") in LOSSY_EXTENSIONS else " or pass --in-place"
 
 
-def _save_shared_palette(palette, proportions, path, plan):
+def _save_shared_palette(palette, proportions, path, plan, n_kept):
     """Write the shared palette, by the one output rule; an existing file kept
-    because of it is named when it holds another palette than this run used."""
+    because of it is named when it holds another palette than this run used. ``n_kept``
+    outputs existed and were skipped: made by an earlier run, they may use another palette."""
     decision = plan.decide("the shared palette", [path])
     if decision.action == "run":
         write_palette(palette, proportions, make_folder_for(path), overwrite=decision.overwrite)
+        if n_kept:
+            outputs = "output that existed was" if n_kept == 1 else "outputs that existed were"
+            log.warning("warning: %s holds this run's palette; %d %s kept as an earlier run made them, "
+                        "maybe with another (--overwrite to redo them)", path, n_kept, outputs)
     elif palette_bytes(palette, proportions, path.suffix.lstrip(".").lower(), name=path.stem) != path.read_bytes():
         log.warning("warning: %s exists and holds another palette than this run's; kept (--overwrite to "
                     "replace it)", path)

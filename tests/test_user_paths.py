@@ -359,6 +359,11 @@ CASES = [
     Case("compress --save-palette kept when it holds another palette", "compress cat.png photo.jpg -k 4 "
          "--shared-palette --save-palette sp.gpl -o sp/", 0, r"warning: sp.gpl exists and holds another palette",
          check=lambda d: (d / "sp.gpl").read_bytes() == b"precious"),
+    Case("compress --save-palette when the outputs exist from another run", "compress cat.png photo.jpg -k 4 "
+         "--shared-palette --save-palette new.gpl -o sp2/", 0,
+         r"warning: new.gpl holds this run's palette; 2 outputs that existed were kept as an earlier run made them",
+         before=("compress cat.png photo.jpg -k 8 -o sp2/",), exist=("new.gpl",),
+         check=lambda d: n_colors(d / "sp2" / "cat.png") > 4),
     Case("compress --save-palette with an unknown extension", "compress cat.png -k 4 --shared-palette "
          "--save-palette sp.txt -o sp/", 2, r"sp.txt: a palette is saved as json, csv, gpl, png", absent=("sp",)),
     Case("compress the same file twice", "compress cat.png ./cat.png -k 4 -o twice/", 0, r"1 file: 1 done",
