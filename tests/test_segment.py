@@ -14,9 +14,11 @@ from scipy.stats import multivariate_normal
 
 import quantize
 from quantize.errors import InputError, NoSubjectError
-from quantize.segment import graphcut
+from quantize.segment import graphcut, saliency
 from quantize.segment.cutout import SegmentSettings, segment_file
+from quantize.segment.foreground import EDGES
 from quantize.segment.mixture import fit_mixture
+from quantize.segment.saliency import subject_prior
 
 
 def iou(a, b):
@@ -99,6 +101,46 @@ def test_object_touching_the_border_with_that_edge_left_out():
     assert iou(mask, truth) >= 0.95
     # With the bottom frame forced to background, the bottom rows are lost.
     assert not quantize.segment_foreground(image, random_state=0)[-1].any()
+
+
+def test_the_subject_prior_is_high_on_a_subject_and_flat_on_one_color(disc_image):
+    image, disc = disc_image
+    prior = subject_prior(image, EDGES)
+    assert prior.shape == disc.shape
+    assert prior[disc].mean() > 0.7 and prior[~disc].mean() < 0.15
+    flat = subject_prior(np.full((50, 70, 3), 128, np.uint8), EDGES)  # rounding is no contrast
+    assert np.all(flat == saliency.FLOOR)
+    assert subject_prior(np.full((1, 1, 3), 9, np.uint8), ("top",)).shape == (1, 1)
+
+
+def test_the_subject_prior_finds_the_background_along_the_frame_s_edges_only():
+    image = textured((100, 120), 3)
+    standing = np.zeros((100, 120), bool)
+    standing[40:, 35:85] = True  # on the bottom edge: the bottom says nothing of the background
+    image[standing] = (240, 220, 60)
+    without_bottom, every_edge = subject_prior(image, ("top", "left", "right")), subject_prior(image, EDGES)
+    assert without_bottom[standing].mean() > every_edge[standing].mean() + 0.05
+    assert without_bottom[~standing].mean() < every_edge[~standing].mean()
+
+
+def test_only_a_cut_without_a_box_or_foreground_seeds_takes_the_subject_prior(disc_image, monkeypatch):
+    image, disc = disc_image
+    calls = []
+
+    def recorded(pixels, edges):
+        calls.append(tuple(edges))
+        return subject_prior(pixels, edges)
+
+    monkeypatch.setattr(saliency, "subject_prior", recorded)
+    quantize.segment_foreground(image, random_state=0, edges=("top", "left"))
+    assert calls == [("top", "left")]
+    quantize.segment_foreground(image, box=(40, 20, 80, 80), random_state=0)
+    quantize.segment_foreground(image, fg_seeds=disc & (np.arange(160) == 80), random_state=0)
+    quantize.segment_foreground(image, bg_seeds=~disc, edges=(), random_state=0)
+    assert calls == [("top", "left")]
+    # A box over the whole image says nothing: the frame and the prior.
+    quantize.segment_foreground(image, box=(0, 0, 160, 120), random_state=0)
+    assert calls == [("top", "left"), EDGES]
 
 
 def test_large_image_takes_the_coarse_to_fine_path():
