@@ -22,7 +22,7 @@ from quantize.compress.formats import OUTPUT_FORMATS, extension_of
 from quantize.errors import UsageError
 from quantize.io import write_atomically
 
-from .options import skip_existing_option
+from .options import Whole, skip_existing_option
 
 log = logging.getLogger("quantize")
 
@@ -31,7 +31,7 @@ def batch_options(function):
     options = [
         click.option("-r", "--recursive", is_flag=True, help="Descend into sub-folders of folder inputs."),
         skip_existing_option,
-        click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+        click.option("-j", "--jobs", type=Whole(min=1), default=None,
                      help="Worker processes [default: the usable cores]."),
         click.option("--scheduler", default=None, metavar="ADDRESS", envvar="DASK_SCHEDULER_ADDRESS",
                      help="Run on this Dask scheduler (tcp://host:port) instead of local processes "

@@ -34,6 +34,7 @@ from .batch import (
     with_warnings_logged,
 )
 from .options import (
+    Whole,
     choose_options,
     colors_option,
     given,
@@ -93,7 +94,7 @@ class StrengthType(click.ParamType):
               help="Use the fewest colors (up to --max-colors) whose mean CIEDE2000 against the input is "
                    "at most DE (about 1: barely visible; 2-3: a close match at a glance).")
 @choose_options
-@click.option("--max-colors", type=click.IntRange(1, 256), default=256, show_default=True,
+@click.option("--max-colors", type=Whole(1, 256), default=256, show_default=True,
               help="Upper bound on colors for --quality and --delta-e.")
 @click.option("--palette", "palette_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               default=None, help="Remap to this palette (JSON, GIMP .gpl, hex list, a swatch or an indexed "

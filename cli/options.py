@@ -7,6 +7,12 @@ from quantize.features import SPACES
 from quantize.io import DEFAULT_MAX_PIXELS
 
 
+class Whole(click.IntRange):
+    """click's IntRange, whose refusal of a word reads "'abc' is not a valid integer"
+    (IntRange's says "integer range", which no user typed)."""
+    name = "integer"
+
+
 def space_option(default, why):
     """--space, with the default that measured best for the command's job."""
     return click.option("--space", type=click.Choice(SPACES), default=default, show_default=True,
@@ -15,17 +21,17 @@ def space_option(default, why):
 
 seed_option = click.option("--seed", type=int, default=0, show_default=True,
                            help="Random seed; the same seed gives the same output.")
-threads_option = click.option("--threads", type=click.IntRange(min=1), default=None,
+threads_option = click.option("--threads", type=Whole(min=1), default=None,
                               help="Threads for the kernels [default: OMP_NUM_THREADS or all cores].")
 skip_existing_option = click.option(
     "--skip-existing/--overwrite", "skip_existing", default=True, show_default=True,
     help="Skip an input when any of its outputs exists (a rerun resumes), or redo it and replace its "
          "outputs (never an input).")
 max_pixels_option = click.option(
-    "--max-pixels", type=click.IntRange(min=1), default=None,
+    "--max-pixels", type=Whole(min=1), default=None,
     help=f"Refuse images of more pixels than this [default: {DEFAULT_MAX_PIXELS}, Pillow's "
          "decompression-bomb limit]; raise it for larger images you trust.")
-colors_option = click.option("-k", "--colors", "n_colors", type=click.IntRange(1, 256), default=None,
+colors_option = click.option("-k", "--colors", "n_colors", type=Whole(1, 256), default=None,
                              help="Number of palette colors (1-256).")
 
 

@@ -22,7 +22,7 @@ from .batch import (
     tasks_for,
     with_warnings_logged,
 )
-from .options import given, max_pixels_option, seed_option, space_option, threads_option, verbosity_options
+from .options import Whole, given, max_pixels_option, seed_option, space_option, threads_option, verbosity_options
 
 log = logging.getLogger("quantize")
 
@@ -84,7 +84,7 @@ class EdgesType(click.ParamType):
 @click.option("--smoothness", type=click.FloatRange(min=0), default=None,
               help="Weight of the boundary term: higher gives smoother, simpler outlines. "
                    "[default: 30 with --box, 50 without]")
-@click.option("--labels", "n_regions", type=click.IntRange(1, 65535), default=None, metavar="N",
+@click.option("--labels", "n_regions", type=Whole(1, 65535), default=None, metavar="N",
               help="Instead of a foreground cut: N k-means regions over color and position.")
 @click.option("--spatial-weight", type=click.FloatRange(min=0), default=1.0, show_default=True,
               help="With --labels: 0 groups by color only; larger makes regions compact.")

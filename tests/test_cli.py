@@ -72,6 +72,18 @@ def test_usage_errors_exit_2_in_one_line(photo_path, args):
     assert len(result.output.strip().splitlines()) == 1 and result.output.startswith("Error: "), result.output
 
 
+@pytest.mark.parametrize("command, args, option", [
+    ("compress", ["-k", "abc"], "'-k' / '--colors'"), ("compress", ["--quality", 30, "--max-colors", "x"],
+                                                       "'--max-colors'"),
+    ("compress", ["-k", 4, "--jobs", "two"], "'-j' / '--jobs'"), ("segment", ["--labels", "six"], "'--labels'"),
+])
+def test_a_word_for_a_number_is_called_not_an_integer(photo_path, command, args, option):
+    """click's IntRange called it "not a valid integer range", which no user typed."""
+    result = run(command, photo_path, *args)
+    assert result.exit_code == 2
+    assert f"Invalid value for {option}: '{args[-1]}' is not a valid integer." in result.output, result.output
+
+
 def test_quality_palette_lock_dither_compare(photo_path, tmp_path):
     assert run("compress", photo_path, "--quality", 28, "--max-colors", 64, "-o", tmp_path / "q.png").exit_code == 0
     assert len(_open(tmp_path / "q.png").getcolors()) < 64
