@@ -146,7 +146,7 @@ def segment(ctx, inputs, box, edges, mask_out, cutout_out, matting, crop, overla
     if n_regions is None:
         fg, bg = _seed_mask(fg_seeds, "--fg-seeds"), _seed_mask(bg_seeds, "--bg-seeds")
         if len(sources) == 1:  # a file of the wrong size is told as such first
-            _check_fits(sources[0].path, box, fg, bg)
+            _check_fits(sources[0].path, box, (fg_seeds, fg), (bg_seeds, bg))
         for path, seeds, option in ((fg_seeds, fg, "--fg-seeds"), (bg_seeds, bg, "--bg-seeds")):
             _check_marks(path, seeds, option)
         if fg is not None and bg is not None and fg.shape == bg.shape and (fg & bg).any():
@@ -179,7 +179,7 @@ def _targets(inputs, sources, mask_out, cutout_out, overlay_out, n_regions):
     return plans
 
 
-def _check_fits(path, box, fg_seeds, bg_seeds):
+def _check_fits(path, box, fg_seeds, bg_seeds):  # each seeds: (its file, its mask or None)
     """With one input, a box outside it or seeds of another size are usage errors,
     told from the file's header before any work."""
     try:
@@ -191,9 +191,10 @@ def _check_fits(path, box, fg_seeds, bg_seeds):
             check_box(box, (rows, cols))
         except QuantizeError as error:
             raise UsageError(f"{path}: {error}") from None
-    for name, seeds in (("--fg-seeds", fg_seeds), ("--bg-seeds", bg_seeds)):
+    for name, (seeds_path, seeds) in (("--fg-seeds", fg_seeds), ("--bg-seeds", bg_seeds)):
         if seeds is not None and seeds.shape != (rows, cols):
-            raise UsageError(f"{name}: {seeds.shape[1]}x{seeds.shape[0]}, but {path} is {cols}x{rows}")
+            raise UsageError(f"{name}: {seeds_path} is {seeds.shape[1]}x{seeds.shape[0]}, but {path} is "
+                             f"{cols}x{rows}")
 
 
 def _seed_mask(path, option):

@@ -45,6 +45,8 @@ def read_palette(path):
         return _image_colors(path)
     if path.is_file() and path.stat().st_size == 0:
         raise InputError(f"{path}: an empty file (0 bytes), not a palette")
+    if path.suffix.lower() in _IMAGE_SUFFIXES:  # named as an image, which it is not
+        raise InputError(f"{path}: not an image file Pillow can read")
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
@@ -68,6 +70,9 @@ def read_palette(path):
     if len({len(c) for c in colors}) != 1:
         raise InputError(f"{path}: mixes colors with and without alpha")
     return np.array(colors, dtype=np.uint8)
+
+
+_IMAGE_SUFFIXES = {".png", ".gif", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"}
 
 
 def _is_image(path):

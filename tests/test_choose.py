@@ -1,9 +1,12 @@
 """choose_n_colors: how many colors an image needs, by elbow, silhouette or a target."""
+import re
+
 import numpy as np
 import pytest
 from PIL import Image
 
 from quantize import InputError, choose_n_colors, compress_image
+from quantize.errors import QualityNotReachedWarning
 from quantize.compress.choose import mean_delta_e, mean_silhouette
 
 CASES = (3, 4, 5, 6, 8, 10, 12)
@@ -86,3 +89,12 @@ def test_the_sweep_reports_every_candidate_and_draws_its_curve(tmp_path, photo):
 def test_bad_arguments(photo, kwargs, match):
     with pytest.raises(InputError, match=match):
         choose_n_colors(photo, **kwargs)
+
+
+@pytest.mark.parametrize("largest, advice", [(8, "asked; allow more colors (at most 256) or raise the target"),
+                                             (256, "asked; raise the target")])
+def test_a_target_out_of_reach_says_what_would_reach_it(largest, advice):
+    """At 256 colors, the most an indexed image holds, more colors is no advice."""
+    noise = np.random.default_rng(0).integers(0, 256, (48, 48, 3), dtype=np.uint8)
+    with pytest.warns(QualityNotReachedWarning, match=re.escape(advice)):
+        choose_n_colors(noise, [2, largest], method="quality", quality=0.01, random_state=0)

@@ -415,7 +415,7 @@ def test_cli_refuses_an_unsure_cut_without_a_box_and_reports_confidence(tmp_path
     Image.fromarray(np.full((20, 30), 255, np.uint8)).save(tmp_path / "small-full.png")  # the size is told first
     small = runner.invoke(cli, ["segment", str(tmp_path / "busy.png"), "--fg-seeds", str(tmp_path / "small-full.png"),
                                 "--mask", str(tmp_path / "s.png")])
-    assert small.exit_code == 2 and "--fg-seeds: 30x20, but" in small.output and "marks" not in small.output
+    assert small.exit_code == 2 and "small-full.png is 30x20, but" in small.output and "marks" not in small.output
     blank = np.zeros(busy_scene().shape[:2], bool)
     settings = SegmentSettings(fg_seeds=blank)  # from Python, seeds that mark nothing are no seeds
     with pytest.raises(NoSubjectError, match="no clear subject"):
@@ -766,3 +766,8 @@ def test_matting_tile_by_tile_gives_the_same_at_any_tile_size(monkeypatch):
     np.testing.assert_allclose(alpha, whole_alpha, atol=1e-5)
     np.testing.assert_array_equal(matting.foreground_colors(image, whole_alpha, radius), whole_colors)
     assert np.abs(colors.astype(int) - whole_colors).max() <= 1
+
+
+def test_a_refusal_shows_the_confidence_below_its_threshold():
+    from quantize.segment.cutout import _below
+    assert (_below(0.41, 0.92), _below(0.9196, 0.92), _below(0.925, 0.92)) == ("0.41", "0.9196", "0.93")

@@ -62,6 +62,7 @@ def workspace(tmp_path, photo, monkeypatch):
     (tmp_path / "precious.png").write_bytes(b"precious")  # a user's file that happens to be named so
     (tmp_path / "sp.gpl").write_bytes(b"precious")
     (tmp_path / "empty.png").write_bytes(b"")  # zero bytes
+    (tmp_path / "notes.png").write_text("not a picture\n")  # text named as an image
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
@@ -448,7 +449,7 @@ CASES = [
     Case("segment two outputs on one path", "segment cat.png --box 40,30,160,120 --mask o.png --cutout o.png",
          2, r"o.png: named for two outputs of cat.png", absent=("o.png",)),
     Case("segment seeds of another size", "segment cat.png --fg-seeds small-seeds.png --mask m.png", 2,
-         r"--fg-seeds: 50x50, but cat.png is 240x180", absent=("m.png",)),
+         r"--fg-seeds: small-seeds.png is 50x50, but cat.png is 240x180", absent=("m.png",)),
     Case("segment two inputs to one file", "segment cat.png photo.jpg --mask m.png", 2, r"names one file"),
     Case("segment rerun skips", "segment cat.png --box 40,30,160,120 --mask m.png -v", 0,
          r"skipped cat.png \(m.png exists", before=("segment cat.png --box 40,30,160,120 --mask m.png",)),
@@ -480,6 +481,8 @@ CASES = [
          r"--labels makes a label map, which takes no --box:", absent=("m.png",)),
     Case("compress --palette an empty file", "compress cat.png --palette empty.png -o p.png", 2,
          r"Invalid value for '--palette': empty.png: an empty file \(0 bytes\), not a palette", absent=("p.png",)),
+    Case("compress --palette a text file named .png", "compress cat.png --palette notes.png -o p.png", 2,
+         r"Invalid value for '--palette': notes.png: not an image file Pillow can read", absent=("p.png",)),
     Case("segment treats transparent pixels as background", "segment half.png --box 20,20,200,140 --mask m.png", 0,
          check=lambda d: not mask_of(d / "m.png")[:, :120].any()),
     Case("segment --report with an unknown extension", "segment cat.png --box 40,30,160,120 --report r.txt", 2,

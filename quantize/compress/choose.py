@@ -274,8 +274,9 @@ def _fewest_reaching(pixels, candidates, quality, dither, scores, space, random_
 
     low, high = 0, len(candidates) - 1
     if delta_e(high) > quality:
+        more = "allow more colors (at most 256) or " if candidates[high] < 256 else ""
         warnings.warn(f"{candidates[high]} colors reach a mean CIEDE2000 of {scores[high]:.2f}, short of the "
-                      f"{quality:g} asked; add larger candidates or raise the target",
+                      f"{quality:g} asked; {more}raise the target",
                       QualityNotReachedWarning, stacklevel=3)
         return candidates[high], kept[high]
     while low < high:  # the answer is in [low, high]; high reaches the target
