@@ -378,7 +378,7 @@ def test_confidence_is_high_for_a_clear_subject_and_low_without_one(disc_image):
     assert confidence >= 0.95 and confidence == pytest.approx(foreground_confidence(image, mask, random_state=0),
                                                               abs=0.02)
     scattered_cut, unsure = quantize.segment_foreground(busy_scene(), random_state=0, return_confidence=True)
-    assert 0.1 < scattered_cut.mean() < 0.5 and unsure < MIN_CONFIDENCE
+    assert 0.1 < scattered_cut.mean() < 0.6 and unsure < MIN_CONFIDENCE  # some cut, and unsure of it
     assert foreground_confidence(image, np.zeros(disc.shape, bool)) == 0.0
     scattered = np.zeros(disc.shape, bool)
     scattered[::20, ::20] = True  # many parts, none of them a subject: cohesion is tiny
@@ -518,17 +518,18 @@ def test_matting_keeps_outside_the_box_background(tmp_path):
     assert (alpha[~inside] == 0).all() and ((alpha[inside] > 0) & (alpha[inside] < 255)).any()
 
 
-def test_the_boundary_weight_defaults_to_30_with_a_box_and_50_without(photo):
-    from quantize.segment.foreground import BOX_SMOOTHNESS, FRAME_SMOOTHNESS
+def test_the_boundary_weight_defaults_to_30_with_a_box_and_without(photo):
+    from quantize.segment.foreground import SMOOTHNESS
     box = (60, 20, 330, 260)
-    assert (BOX_SMOOTHNESS, FRAME_SMOOTHNESS) == (30.0, 50.0)
+    assert SMOOTHNESS == 30.0
     segment_foreground = quantize.segment_foreground
     boxed = segment_foreground(photo, box=box, random_state=0)
     np.testing.assert_array_equal(boxed, segment_foreground(photo, box=box, smoothness=30.0, random_state=0))
     assert (boxed != segment_foreground(photo, box=box, smoothness=50.0, random_state=0)).any()
     framed = segment_foreground(photo, random_state=0)
-    np.testing.assert_array_equal(framed, segment_foreground(photo, smoothness=50.0, random_state=0))
-    # A box over the whole image says nothing: the frame, and its weight.
+    np.testing.assert_array_equal(framed, segment_foreground(photo, smoothness=30.0, random_state=0))
+    assert (framed != segment_foreground(photo, smoothness=50.0, random_state=0)).any()
+    # A box over the whole image says nothing: the frame.
     whole = segment_foreground(photo, box=(0, 0, photo.shape[1], photo.shape[0]), random_state=0)
     np.testing.assert_array_equal(whole, framed)
 

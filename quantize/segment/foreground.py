@@ -46,13 +46,15 @@ COARSE_PIXELS = 40_000
 REFINE_STEP = 4
 # Stop the rounds when fewer than this fraction of the free pixels changed label.
 CONVERGED_FRACTION = 0.001
-# Default weight of the boundary term. Outside a box is known background, and a
-# lighter boundary term lets the color models follow the subject: on fgbg with a
-# box, mean IoU 0.671 / 0.673 / 0.668 at 30 against 0.659 / 0.654 / 0.663 at 50
-# (seeds 0-2; 25 and 35-40 between). Without a box, where the frame prior is weak,
-# 30 lost (0.504 against 0.516) and 70 lost more (0.421).
-BOX_SMOOTHNESS = 30.0
-FRAME_SMOOTHNESS = 50.0
+# Default weight of the boundary term, with a box or without: a light boundary term
+# lets the color models follow the subject. On fgbg with a box, mean IoU 0.671 /
+# 0.673 / 0.668 at 30 against 0.659 / 0.654 / 0.663 at 50 (seeds 0-2; 25 and 35-40
+# between). Without a box, 50 scored best while the frame was the only prior (30:
+# 0.504 against 0.516); with the subject prior (PRIOR_WEIGHT) 30 does: 0.566 against
+# 0.535 at 50 (20: 0.566, 25: 0.567, 35: 0.561, 70: 0.432), the cuts kept 44 at
+# 0.785 (34 horses) against 41 at 0.813 (33); seed 1: 0.563 against 0.527, 46 kept
+# at 0.783 (35 horses) against 41 at 0.787 (32).
+SMOOTHNESS = 30.0
 # Where a box reaches the image's edge, the photo crops the scene there, and the box
 # may hold background that nothing outside it shows: a horse's box down to the bottom
 # edge has grass below the horse that only the box holds, so the first color models
@@ -105,8 +107,7 @@ def segment_foreground(image, box=None, *, fg_seeds=None, bg_seeds=None, edges=E
         Codebook sizes of the foreground and background color models.
     smoothness : float, optional
         Weight of the contrast-sensitive boundary term (GrabCut's gamma).
-        Default: ``BOX_SMOOTHNESS`` (30) with a box, ``FRAME_SMOOTHNESS`` (50)
-        without one (measured on fgbg; see their comment).
+        Default: ``SMOOTHNESS`` (30; measured on fgbg, see its comment).
     max_rounds : int
         Refit-and-cut rounds at most.
     min_size : float
@@ -158,7 +159,7 @@ def segment_foreground(image, box=None, *, fg_seeds=None, bg_seeds=None, edges=E
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
             raise InputError(f"{name} must be a positive integer, got {value!r}")
     if smoothness is None:
-        smoothness = BOX_SMOOTHNESS if bounds_the_subject(box, pixels.shape[:2]) else FRAME_SMOOTHNESS
+        smoothness = SMOOTHNESS
     if not smoothness >= 0:
         raise InputError(f"smoothness must be >= 0, got {smoothness!r}")
     model = _Model(space, n_codewords, n_background_codewords, smoothness,
