@@ -74,7 +74,8 @@ EDGE_STRIP = 0.1
 # Without a box or foreground seeds, the cut adds to each free pixel's costs this
 # weight times the log of the subject prior (saliency.subject_prior) of its side, in
 # every round but the last, which is the color models' own, so the confidence judges
-# a cut they make. On fgbg (bench/segment.py), seeds 0 / 1: no-box mean IoU 0.535 /
+# a cut they make. On fgbg (bench/segment.py), at the boundary weight 50 (30 since:
+# SMOOTHNESS), seeds 0 / 1: no-box mean IoU 0.535 /
 # 0.527 against 0.516 / 0.503, the cuts the command keeps 41 at 0.813 / 41 at 0.787
 # (33 / 32 horses) against 43 at 0.790 / 39 at 0.778 (34 / 32). With the prior in the
 # last round too: 0.549 / 0.538, but 30 / 27 horses kept; weights 1 and 1.5 scored
