@@ -83,7 +83,7 @@ class EdgesType(click.ParamType):
                    "that cuts with the next two random seeds do not repeat; 0 keeps every cut.")
 @click.option("--smoothness", type=click.FloatRange(min=0), default=None,
               help="Weight of the boundary term: higher gives smoother, simpler outlines. "
-                   "[default: 30]")
+                   "[default: 30 with --box, 20 without]")
 @click.option("--labels", "n_regions", type=Whole(1, 65535), default=None, metavar="N",
               help="Instead of a foreground cut: N k-means regions over color and position.")
 @click.option("--spatial-weight", type=click.FloatRange(min=0), default=1.0, show_default=True,

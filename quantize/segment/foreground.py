@@ -46,15 +46,24 @@ COARSE_PIXELS = 40_000
 REFINE_STEP = 4
 # Stop the rounds when fewer than this fraction of the free pixels changed label.
 CONVERGED_FRACTION = 0.001
-# Default weight of the boundary term, with a box or without: a light boundary term
-# lets the color models follow the subject. On fgbg with a box, mean IoU 0.671 /
-# 0.673 / 0.668 at 30 against 0.659 / 0.654 / 0.663 at 50 (seeds 0-2; 25 and 35-40
-# between). Without a box, 50 scored best while the frame was the only prior (30:
-# 0.504 against 0.516); with the subject prior (PRIOR_WEIGHT) 30 does: 0.566 against
-# 0.535 at 50 (20: 0.566, 25: 0.567, 35: 0.561, 70: 0.432), the cuts kept 44 at
-# 0.785 (34 horses) against 41 at 0.813 (33); seed 1: 0.563 against 0.527, 46 kept
-# at 0.783 (35 horses) against 41 at 0.787 (32).
+# Default weight of the boundary term and size of the subject's codebook, with a box.
+# A light boundary term lets the color models follow the subject: on fgbg, mean IoU
+# 0.671 / 0.673 / 0.668 at 30 against 0.659 / 0.654 / 0.663 at 50 (seeds 0-2; 25 and
+# 35-40 between). Two colors scored higher there (0.713 / 0.718 with 20, horses 0.753
+# -> 0.782) but lost on DAVIS's many-colored subjects (0.657 -> 0.644), and lost
+# astronaut.png's collar and suit boxed from her chin down.
 SMOOTHNESS = 30.0
+N_CODEWORDS = 5
+# Without a box, the first foreground model learns from the whole image less its
+# frame, mostly background in a busy scene: a model of two colors cannot take in that
+# background's colors as well as the subject's, and a lighter boundary term then lets
+# the colors decide. On fgbg (bench/segment.py), seeds 0 / 1: mean IoU 0.584 / 0.588
+# at 2 colors and 20 against 0.566 / 0.563 at 5 and 30 (2 and 30: 0.571 / 0.576; 3
+# and 30: 0.571 / 0.570; 1: 0.561; at 2 colors, 15: 0.583, 25: 0.576), the cuts the
+# command keeps 55 at 0.800 (44 of the 60 horses) against 44 at 0.785 (34). Before the
+# subject prior (PRIOR_WEIGHT), 5 colors and 50 scored best.
+NO_BOX_SMOOTHNESS = 20.0
+NO_BOX_CODEWORDS = 2
 # Where a box reaches the image's edge, the photo crops the scene there, and the box
 # may hold background that nothing outside it shows: a horse's box down to the bottom
 # edge has grass below the horse that only the box holds, so the first color models
@@ -84,7 +93,7 @@ PRIOR_WEIGHT = 0.5
 
 
 def segment_foreground(image, box=None, *, fg_seeds=None, bg_seeds=None, edges=EDGES,
-                       n_codewords=5, n_background_codewords=16, smoothness=None, max_rounds=5,
+                       n_codewords=None, n_background_codewords=16, smoothness=None, max_rounds=5,
                        min_size=0.001, max_hole=0.01, keep="all", space="lab",
                        random_state=None, n_threads=None, max_pixels=None, return_confidence=False):
     """Separate the subject of a photo from its background.
@@ -106,9 +115,11 @@ def segment_foreground(image, box=None, *, fg_seeds=None, bg_seeds=None, edges=E
         Leave out an edge the subject touches; an empty tuple uses only the seeds.
     n_codewords, n_background_codewords : int
         Codebook sizes of the foreground and background color models.
+        ``n_codewords`` defaults to ``N_CODEWORDS`` (5) with a box,
+        ``NO_BOX_CODEWORDS`` (2) without (measured on fgbg, see their comments).
     smoothness : float, optional
         Weight of the contrast-sensitive boundary term (GrabCut's gamma).
-        Default: ``SMOOTHNESS`` (30; measured on fgbg, see its comment).
+        Default: ``SMOOTHNESS`` (30) with a box, ``NO_BOX_SMOOTHNESS`` (20) without.
     max_rounds : int
         Refit-and-cut rounds at most.
     min_size : float
@@ -126,7 +137,7 @@ def segment_foreground(image, box=None, *, fg_seeds=None, bg_seeds=None, edges=E
         :func:`quantize.segment.foreground_confidence`, with this call's random
         draws). This function always returns its cut; the command line reports a
         cut made without a box or foreground seeds below ``MIN_CONFIDENCE``
-        (0.92) as failed, "no clear subject", and an empty or full one always.
+        (0.93) as failed, "no clear subject", and an empty or full one always.
 
     Returns
     -------
@@ -155,21 +166,24 @@ def segment_foreground(image, box=None, *, fg_seeds=None, bg_seeds=None, edges=E
     check_space(space)
     if keep not in ("all", "largest"):
         raise InputError(f"keep must be 'all' or 'largest', got {keep!r}")
+    boxed = bounds_the_subject(box, pixels.shape[:2])  # a box over the whole image is none
+    if n_codewords is None:
+        n_codewords = N_CODEWORDS if boxed else NO_BOX_CODEWORDS
     for name, value in (("n_codewords", n_codewords), ("n_background_codewords", n_background_codewords),
                         ("max_rounds", max_rounds)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
             raise InputError(f"{name} must be a positive integer, got {value!r}")
     if smoothness is None:
-        smoothness = SMOOTHNESS
+        smoothness = SMOOTHNESS if boxed else NO_BOX_SMOOTHNESS
     if not smoothness >= 0:
         raise InputError(f"smoothness must be >= 0, got {smoothness!r}")
     model = _Model(space, n_codewords, n_background_codewords, smoothness,
                    check_random_state(random_state), resolve_n_threads(n_threads))
     window = working_window(bg_hard)
-    if not bounds_the_subject(box, pixels.shape[:2]) and not fg_hard.any() and window == (slice(None), slice(None)):
+    if not boxed and not fg_hard.any() and window == (slice(None), slice(None)):
         model.prior_edges = tuple(edges)  # where the background shows: the frame's edges
     pixels, fg_hard, bg_hard = pixels[window], fg_hard[window], bg_hard[window]
-    strip = EDGE_STRIP if bounds_the_subject(box, loaded.shape[:2]) else 0.0  # not along edges --edges leaves out
+    strip = EDGE_STRIP if boxed else 0.0  # not along edges --edges leaves out
     mask = _extract(pixels, fg_hard, bg_hard, model, max_rounds, strip)
     # Parts are measured against what was not known background (the box): a subject's
     # parts, not specks, in a box that holds a small share of the photo.
