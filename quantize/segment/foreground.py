@@ -59,9 +59,11 @@ N_CODEWORDS = 5
 # background's colors as well as the subject's, and a lighter boundary term then lets
 # the colors decide. On fgbg (bench/segment.py), seeds 0 / 1: mean IoU 0.584 / 0.588
 # at 2 colors and 20 against 0.566 / 0.563 at 5 and 30 (2 and 30: 0.571 / 0.576; 3
-# and 30: 0.571 / 0.570; 1: 0.561; at 2 colors, 15: 0.583, 25: 0.576), the cuts the
-# command keeps 55 at 0.800 (44 of the 60 horses) against 44 at 0.785 (34). Before the
-# subject prior (PRIOR_WEIGHT), 5 colors and 50 scored best.
+# and 30: 0.571 / 0.570; 1: 0.561; at 2 colors, 15: 0.583, 25: 0.576; 16 background
+# colors: 8 and 12 lost, 0.561 and 0.549 at 3, as 24 did at 5: 0.552), the cuts the
+# command keeps at the confidence line of 0.92, 55 at 0.800 (44 of the 60 horses)
+# against 44 at 0.785 (34); the line is 0.93 since (confidence.MIN_CONFIDENCE). Before
+# the subject prior (PRIOR_WEIGHT), 5 colors and 50 scored best.
 NO_BOX_SMOOTHNESS = 20.0
 NO_BOX_CODEWORDS = 2
 # Where a box reaches the image's edge, the photo crops the scene there, and the box
@@ -83,8 +85,9 @@ EDGE_STRIP = 0.1
 # Without a box or foreground seeds, the cut adds to each free pixel's costs this
 # weight times the log of the subject prior (saliency.subject_prior) of its side, in
 # every round but the last, which is the color models' own, so the confidence judges
-# a cut they make. On fgbg (bench/segment.py), at the boundary weight 50 (30 since:
-# SMOOTHNESS), seeds 0 / 1: no-box mean IoU 0.535 /
+# a cut they make. On fgbg (bench/segment.py), at the boundary weight 50 and five
+# subject colors (20 and two since: NO_BOX_SMOOTHNESS, where a weight of 0.75 scored
+# 0.586 against 0.584, not kept), seeds 0 / 1: no-box mean IoU 0.535 /
 # 0.527 against 0.516 / 0.503, the cuts the command keeps 41 at 0.813 / 41 at 0.787
 # (33 / 32 horses) against 43 at 0.790 / 39 at 0.778 (34 / 32). With the prior in the
 # last round too: 0.549 / 0.538, but 30 / 27 horses kept; weights 1 and 1.5 scored
