@@ -21,6 +21,7 @@ from quantize.batch.tasks import Record, Task, remove_stale_temporaries
 from quantize.compress.formats import OUTPUT_FORMATS, extension_of
 from quantize.errors import UsageError
 from quantize.io import write_atomically
+from quantize.segment.confidence import MIN_CONFIDENCE, short_of
 
 from .options import Whole, skip_existing_option
 
@@ -161,7 +162,8 @@ def report_record(record):
     elif record.status == "skipped":
         log.info("%s", record.error)
     elif record.confidence is not None:
-        log.info("%s: done (confidence %.2f)", record.source, record.confidence)
+        # Not rounded up to the line a cut kept with --min-confidence 0 is short of.
+        log.info("%s: done (confidence %s)", record.source, short_of(record.confidence, MIN_CONFIDENCE))
     elif record.colors is not None and record.psnr is not None:
         log.info("%s: done (%s, %.1f dB)", record.source, plural(record.colors, "color"), record.psnr)
     else:

@@ -787,5 +787,12 @@ def test_matting_tile_by_tile_gives_the_same_at_any_tile_size(monkeypatch):
 
 
 def test_a_refusal_shows_the_confidence_below_its_threshold():
-    from quantize.segment.cutout import _below
-    assert (_below(0.41, 0.92), _below(0.9196, 0.92), _below(0.925, 0.92)) == ("0.41", "0.9196", "0.93")
+    from quantize.segment.confidence import short_of
+    assert (short_of(0.41, 0.92), short_of(0.9196, 0.92), short_of(0.925, 0.92)) == ("0.41", "0.9196", "0.93")
+
+
+def test_a_kept_cut_below_the_line_does_not_read_as_reaching_it(tmp_path):
+    # rocket.jpg with --edges top,left,right: confidence 0.9265, the line 0.93.
+    result = CliRunner().invoke(cli, ["-v", "segment", str(SAMPLES / "rocket.jpg"), "--edges", "top,left,right",
+                                      "--min-confidence", "0", "--mask", str(tmp_path / "m.png")])
+    assert result.exit_code == 0 and "rocket.jpg: done (confidence 0.927)" in result.output, result.output

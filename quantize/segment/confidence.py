@@ -46,6 +46,16 @@ CONFIDENCE_PIXELS = 40_000
 N_FOREGROUND_CODEWORDS, N_BACKGROUND_CODEWORDS = 5, 16
 
 
+def short_of(value, limit):
+    """``value`` with two decimals, or as many more as it takes not to read as
+    reaching a ``limit`` it is below ("confidence 0.9196, below 0.92", not "0.92,
+    below 0.92"; "done (confidence 0.927)" when the line is 0.93)."""
+    digits = 2
+    while digits < 6 and value < limit <= round(value, digits):
+        digits += 1
+    return f"{value:.{digits}f}"
+
+
 def foreground_confidence(image, mask, *, space="lab", random_state=None, n_threads=None):
     """How sure the foreground ``mask`` (M, N) bool of ``image`` is, from 0 to 1
     (see the module's description); 0 for an empty or a full mask."""

@@ -9,7 +9,7 @@ from PIL import Image
 from ..errors import NoSubjectError
 from .._parallel import resolve_n_threads
 from ..io import check_output, load_image, png_bytes, write_atomically
-from .confidence import MIN_CONFIDENCE
+from .confidence import MIN_CONFIDENCE, short_of
 from .foreground import (EDGES, MIN_STABILITY, bounds_the_subject, check_box, cut_stability, hard_labels,
                          segment_foreground)
 from .matting import matte_edges
@@ -157,15 +157,6 @@ def segment_file(source, settings=SegmentSettings(), *, mask_path=None, cutout_p
     return result
 
 
-def _below(value, limit):
-    """``value`` with two decimals, or as many more as it takes to show it below
-    ``limit`` ("confidence 0.9196, below 0.92", not "0.92, below 0.92")."""
-    digits = 2
-    while digits < 6 and value < limit <= round(value, digits):
-        digits += 1
-    return f"{value:.{digits}f}"
-
-
 def _check_clear_subject(pixels, mask, confidence, settings, n_threads):
     """Refuse a cut made without a box or foreground seeds that is less sure than
     ``settings.min_confidence``, or that the color models' seed changes (checked only
@@ -173,12 +164,12 @@ def _check_clear_subject(pixels, mask, confidence, settings, n_threads):
     hint = ("a box over the whole image marks no background: give a tighter --box or seeds"
             if settings.box is not None else "give --box or seeds")
     if confidence < settings.min_confidence:
-        raise NoSubjectError(f"no clear subject (confidence {_below(confidence, settings.min_confidence)}, below "
+        raise NoSubjectError(f"no clear subject (confidence {short_of(confidence, settings.min_confidence)}, below "
                              f"{settings.min_confidence:g}): {hint}, or --min-confidence 0 to keep the cut", confidence)
     stability = cut_stability(pixels, mask, **settings.foreground_options(n_threads))  # from the cut's seed on
     if stability < MIN_STABILITY:
         raise NoSubjectError(f"no clear subject (confidence {confidence:.2f}, but cuts with other random seeds "
-                             f"overlap it by only {_below(stability, MIN_STABILITY)}, below {MIN_STABILITY:g}): {hint}, "
+                             f"overlap it by only {short_of(stability, MIN_STABILITY)}, below {MIN_STABILITY:g}): {hint}, "
                              "or --min-confidence 0 to keep the cut", confidence)
 
 
