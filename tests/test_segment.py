@@ -1,6 +1,8 @@
 """Foreground extraction, the graph cut and the mixture likelihood, on synthetic
 images with known masks, against a NumPy reference, and through the CLI."""
 
+import re
+
 import numpy as np
 import pytest
 import reference
@@ -792,7 +794,7 @@ def test_a_refusal_shows_the_confidence_below_its_threshold():
 
 
 def test_a_kept_cut_below_the_line_does_not_read_as_reaching_it(tmp_path):
-    # rocket.jpg with --edges top,left,right: confidence 0.9265, the line 0.93.
+    # rocket.jpg with --edges top,left,right: confidence 0.926, the line 0.93.
     result = CliRunner().invoke(cli, ["-v", "segment", str(SAMPLES / "rocket.jpg"), "--edges", "top,left,right",
                                       "--min-confidence", "0", "--mask", str(tmp_path / "m.png")])
-    assert result.exit_code == 0 and "rocket.jpg: done (confidence 0.927)" in result.output, result.output
+    assert result.exit_code == 0 and re.search(r"rocket\.jpg: done \(confidence 0\.92\d\)", result.output), result.output
