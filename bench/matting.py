@@ -112,7 +112,8 @@ def main():
             seconds = time.perf_counter() - start
             rows.setdefault(f"{label}, --matting", []).append(
                 (*errors(alpha, colors, true_alpha, true_colors), seconds))
-    print(f"{len(rows['our cut, hard'])} composites over {args.backdrops} backdrops, true alpha = mask blurred with sigma {args.sigma} px")
+    print(f"{len(rows['our cut, hard'])} composites over {args.backdrops} backdrops, "
+          f"true alpha = mask blurred with sigma {args.sigma} px")
     print(f"{'method':22} {'SAD (k)':>8} {'band color error':>17} {'matting s (median)':>19}")
     for method, values in rows.items():
         values = np.array(values)

@@ -797,4 +797,5 @@ def test_a_kept_cut_below_the_line_does_not_read_as_reaching_it(tmp_path):
     # rocket.jpg with --edges top,left,right: confidence 0.926, the line 0.93.
     result = CliRunner().invoke(cli, ["-v", "segment", str(SAMPLES / "rocket.jpg"), "--edges", "top,left,right",
                                       "--min-confidence", "0", "--mask", str(tmp_path / "m.png")])
-    assert result.exit_code == 0 and re.search(r"rocket\.jpg: done \(confidence 0\.92\d\)", result.output), result.output
+    kept = re.search(r"rocket\.jpg: done \(confidence 0\.92\d\)", result.output)
+    assert result.exit_code == 0 and kept, result.output

@@ -169,8 +169,8 @@ def _check_clear_subject(pixels, mask, confidence, settings, n_threads):
     stability = cut_stability(pixels, mask, **settings.foreground_options(n_threads))  # from the cut's seed on
     if stability < MIN_STABILITY:
         raise NoSubjectError(f"no clear subject (confidence {confidence:.2f}, but cuts with other random seeds "
-                             f"overlap it by only {short_of(stability, MIN_STABILITY)}, below {MIN_STABILITY:g}): {hint}, "
-                             "or --min-confidence 0 to keep the cut", confidence)
+                             f"overlap it by only {short_of(stability, MIN_STABILITY)}, below {MIN_STABILITY:g}): "
+                             f"{hint}, or --min-confidence 0 to keep the cut", confidence)
 
 
 # A foreground below this fraction of the image is no subject: a speck the cut kept

@@ -60,14 +60,14 @@ N_CODEWORDS = 5
 # Without a box, the first foreground model learns from the whole image less its
 # frame, mostly background in a busy scene: a model of two colors cannot take in that
 # background's colors as well as the subject's, and a lighter boundary term then lets
-# the colors decide. On fgbg (bench/segment.py; a frame of 0.02 then, see FRAME_FRACTION),
-# seeds 0 / 1: mean IoU 0.584 / 0.588
-# at 2 colors and 20 against 0.566 / 0.563 at 5 and 30 (2 and 30: 0.571 / 0.576; 3
-# and 30: 0.571 / 0.570; 1: 0.561; at 2 colors, 15: 0.583, 25: 0.576; 16 background
-# colors: 8 and 12 lost, 0.561 and 0.549 at 3, as 24 did at 5: 0.552), the cuts the
-# command keeps at the confidence line of 0.92, 55 at 0.800 (44 of the 60 horses)
-# against 44 at 0.785 (34); the line is 0.93 since (confidence.MIN_CONFIDENCE). Before
-# the subject prior (PRIOR_WEIGHT), 5 colors and 50 scored best.
+# the colors decide. On fgbg (bench/segment.py, with the frame of 0.02 then, see
+# FRAME_FRACTION), seeds 0 / 1: mean IoU 0.584 / 0.588 at 2 colors and 20 against
+# 0.566 / 0.563 at 5 and 30 (2 and 30: 0.571 / 0.576; 3 and 30: 0.571 / 0.570; 1:
+# 0.561; at 2 colors, 15: 0.583, 25: 0.576). Other background codebooks than 16 lost:
+# 8 and 12 (at 3 colors) 0.561 and 0.549, 24 (at 5) 0.552. The cuts the command kept
+# at the confidence line of 0.92: 55 at 0.800 (44 of the 60 horses) against 44 at
+# 0.785 (34); the line is 0.93 since (confidence.MIN_CONFIDENCE). Before the subject
+# prior (PRIOR_WEIGHT), 5 colors and 50 scored best.
 NO_BOX_SMOOTHNESS = 20.0
 NO_BOX_CODEWORDS = 2
 # Where a box reaches the image's edge, the photo crops the scene there, and the box
